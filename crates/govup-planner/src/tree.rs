@@ -1,0 +1,331 @@
+//! Reading an upgrade tree from disk (spec §2): step directories, patches, info-patches and
+//! baseline files. Reading never stops at the first problem; each one becomes a [`Finding`].
+
+use crate::db::DbType;
+use crate::digest::Sha256;
+use crate::finding::Finding;
+use crate::link::{read_through_links, LinkError};
+use crate::names::{looks_like_step, parse_patch_name, parse_step_dir, StepKind};
+use crate::version::{Level, Version};
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+pub const INFO_PATCH: &str = "info-patch.sql";
+pub const BASELINE: &str = "baseline-version.txt";
+
+/// Which database folders to read in full (resolve links and hash); the rest are only listed.
+#[derive(Clone, Debug)]
+pub enum DbSelection {
+    One(DbType),
+    Some(Vec<DbType>),
+    All,
+}
+
+impl DbSelection {
+    fn contains(&self, db: DbType) -> bool {
+        match self {
+            DbSelection::One(one) => *one == db,
+            DbSelection::Some(many) => many.contains(&db),
+            DbSelection::All => true,
+        }
+    }
+}
+
+/// A SQL file of the tree, read through its links.
+#[derive(Clone, Debug)]
+pub struct SqlFile {
+    /// Where the tree puts it, relative to the root: `upgrade_3.3.17_to_3.3.18/info-patch.sql`.
+    pub path: String,
+    /// The file whose bytes it holds, after links were followed.
+    pub source: PathBuf,
+    pub sha256: Sha256,
+    pub len: u64,
+    pub linked: bool,
+}
+
+/// One patch of one database folder.
+#[derive(Clone, Debug)]
+pub struct Patch {
+    pub file: String,
+    pub date: String,
+    pub area: String,
+    pub sql: SqlFile,
+}
+
+/// The `baseline-version.txt` of a step, when it has one and it parses.
+#[derive(Clone, Debug)]
+pub struct Baseline {
+    pub path: String,
+    pub version: Level,
+}
+
+/// The contents of one database folder of a step.
+#[derive(Clone, Debug, Default)]
+pub struct DbFolder {
+    /// Every entry's name, sorted, whether or not it is a well-formed patch.
+    pub names: Vec<String>,
+    /// Well-formed patches in run order; filled only for the selected databases.
+    pub patches: Vec<Patch>,
+    /// True when this folder was read in full.
+    pub read: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Step {
+    pub dir: String,
+    pub kind: StepKind,
+    pub info_patch: Option<SqlFile>,
+    pub baseline: Option<Baseline>,
+    pub databases: Vec<(DbType, DbFolder)>,
+    /// Entries of the step directory that are neither a database folder nor a known file.
+    pub stray: Vec<String>,
+}
+
+impl Step {
+    pub fn from_label(&self) -> String {
+        match self.kind {
+            StepKind::Minor { from, .. } => from.to_string(),
+            StepKind::Cross { from, .. } => format!("{from}.x"),
+        }
+    }
+
+    pub fn to(&self) -> Level {
+        self.kind.to()
+    }
+
+    pub fn folder(&self, db: DbType) -> Option<&DbFolder> {
+        self.databases
+            .iter()
+            .find(|(d, _)| *d == db)
+            .map(|(_, f)| f)
+    }
+
+    /// The patches of `db` in run order; none when the step has no folder for it.
+    pub fn patches(&self, db: DbType) -> &[Patch] {
+        self.folder(db).map_or(&[], |f| &f.patches)
+    }
+}
+
+#[derive(Debug)]
+pub struct Tree {
+    pub root: PathBuf,
+    /// Well-formed steps, ordered by target version.
+    pub steps: Vec<Step>,
+    /// Entries at the root that are not steps (READMEs, shared patch folders).
+    pub other_entries: Vec<String>,
+    pub findings: Vec<Finding>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TreeError {
+    #[error("upgrade tree `{0}` does not exist")]
+    Missing(PathBuf),
+    #[error("upgrade tree `{0}` is not a directory")]
+    NotADirectory(PathBuf),
+    #[error("cannot read upgrade tree `{path}`: {source}")]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl Tree {
+    /// Reads the tree at `root`. Fails only when the root itself cannot be read; everything
+    /// wrong below it is a finding.
+    pub fn scan(root: &Path, select: &DbSelection) -> Result<Tree, TreeError> {
+        let meta = fs::metadata(root).map_err(|_| TreeError::Missing(root.to_path_buf()))?;
+        if !meta.is_dir() {
+            return Err(TreeError::NotADirectory(root.to_path_buf()));
+        }
+        let entries = sorted_entries(root).map_err(|source| TreeError::Unreadable {
+            path: root.to_path_buf(),
+            source,
+        })?;
+        let mut tree = Tree {
+            root: root.to_path_buf(),
+            steps: vec![],
+            other_entries: vec![],
+            findings: vec![],
+        };
+        for name in entries {
+            let path = root.join(&name);
+            if !looks_like_step(&name) || !path.is_dir() {
+                tree.other_entries.push(name);
+                continue;
+            }
+            match parse_step_dir(&name) {
+                Ok(kind) => {
+                    let step = read_step(&path, name, kind, select, &mut tree.findings);
+                    tree.steps.push(step);
+                }
+                Err(why) => tree.findings.push(Finding::error(
+                    name.clone(),
+                    format!("step directory `{name}` is malformed: {why}"),
+                )),
+            }
+        }
+        tree.steps
+            .sort_by(|a, b| (a.to(), &a.dir).cmp(&(b.to(), &b.dir)));
+        Ok(tree)
+    }
+
+    pub fn errors(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.is_error())
+    }
+
+    /// Every database type that has a folder in at least one step.
+    pub fn databases(&self) -> BTreeSet<DbType> {
+        self.steps
+            .iter()
+            .flat_map(|s| s.databases.iter().map(|(db, _)| *db))
+            .collect()
+    }
+}
+
+fn sorted_entries(dir: &Path) -> std::io::Result<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let name = entry?.file_name();
+        // A name that is not UTF-8 cannot be a step, patch or known file; keep it visible anyway.
+        names.push(name.to_string_lossy().into_owned());
+    }
+    names.sort();
+    Ok(names)
+}
+
+fn read_step(
+    path: &Path,
+    dir: String,
+    kind: StepKind,
+    select: &DbSelection,
+    findings: &mut Vec<Finding>,
+) -> Step {
+    let mut step = Step {
+        dir,
+        kind,
+        info_patch: None,
+        baseline: None,
+        databases: vec![],
+        stray: vec![],
+    };
+    let entries = match sorted_entries(path) {
+        Ok(entries) => entries,
+        Err(e) => {
+            findings.push(Finding::error(
+                step.dir.clone(),
+                format!("cannot read step directory: {e}"),
+            ));
+            return step;
+        }
+    };
+    for name in entries {
+        let rel = format!("{}/{}", step.dir, name);
+        let full = path.join(&name);
+        if name == INFO_PATCH {
+            step.info_patch = read_sql(&full, rel, findings);
+        } else if name == BASELINE {
+            step.baseline = read_baseline(&full, rel, findings);
+        } else if let Some(db) = DbType::from_folder(&name).filter(|_| full.is_dir()) {
+            let folder = read_db_folder(&full, &rel, select.contains(db), findings);
+            step.databases.push((db, folder));
+        } else if !name.starts_with('.') {
+            step.stray.push(name);
+        }
+    }
+    step
+}
+
+fn read_db_folder(path: &Path, rel: &str, full: bool, findings: &mut Vec<Finding>) -> DbFolder {
+    let names = match sorted_entries(path) {
+        Ok(names) => names
+            .into_iter()
+            .filter(|n| !n.starts_with('.'))
+            .collect::<Vec<_>>(),
+        Err(e) => {
+            findings.push(Finding::error(
+                rel,
+                format!("cannot read database folder: {e}"),
+            ));
+            return DbFolder::default();
+        }
+    };
+    let mut folder = DbFolder {
+        names,
+        patches: vec![],
+        read: full,
+    };
+    if !full {
+        return folder;
+    }
+    for name in &folder.names {
+        let file_rel = format!("{rel}/{name}");
+        match parse_patch_name(name) {
+            Ok(parsed) => {
+                if let Some(sql) = read_sql(&path.join(name), file_rel, findings) {
+                    folder.patches.push(Patch {
+                        file: name.clone(),
+                        date: parsed.date,
+                        area: parsed.area,
+                        sql,
+                    });
+                }
+            }
+            // A misnamed .sql file would otherwise never run: the plan cannot be trusted.
+            Err(why) if name.ends_with(".sql") => findings.push(Finding::error(
+                file_rel,
+                format!("patch file `{name}` is misnamed: {why}"),
+            )),
+            Err(_) => findings.push(Finding::warning(
+                file_rel,
+                format!("`{name}` is not a patch and is ignored"),
+            )),
+        }
+    }
+    folder
+}
+
+fn read_sql(path: &Path, rel: String, findings: &mut Vec<Finding>) -> Option<SqlFile> {
+    match read_through_links(path) {
+        Ok(resolved) => Some(SqlFile {
+            path: rel,
+            sha256: Sha256::of(&resolved.bytes),
+            len: resolved.bytes.len() as u64,
+            source: resolved.source,
+            linked: resolved.linked,
+        }),
+        Err(e @ (LinkError::Broken { .. } | LinkError::Loop)) => {
+            findings.push(Finding::error(rel, e.to_string()));
+            None
+        }
+        Err(e) => {
+            findings.push(Finding::error(rel, e.to_string()));
+            None
+        }
+    }
+}
+
+fn read_baseline(path: &Path, rel: String, findings: &mut Vec<Finding>) -> Option<Baseline> {
+    let resolved = match read_through_links(path) {
+        Ok(resolved) => resolved,
+        Err(e) => {
+            findings.push(Finding::error(rel, e.to_string()));
+            return None;
+        }
+    };
+    let text = String::from_utf8_lossy(&resolved.bytes);
+    let text = text.trim();
+    match text.parse::<Version>() {
+        Ok(v) => Some(Baseline {
+            path: rel,
+            version: v.level(),
+        }),
+        Err(e) => {
+            findings.push(Finding::error(
+                rel,
+                format!("baseline version does not parse: {e}"),
+            ));
+            None
+        }
+    }
+}

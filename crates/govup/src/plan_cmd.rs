@@ -1,0 +1,309 @@
+//! `govup plan`: the ordered patches from one version to another, as a table or as JSON.
+
+use crate::cli::{PlanArgs, PlanFormat, ToVersion};
+use crate::failure::Failure;
+use crate::tree_input;
+use govup_planner::{plan, Contents, DbType, PlanError, Request, SkipReason, Version};
+use govup_schema_map::{route, Disposition, RoutedPlan, SchemaMap, Target};
+use serde::Serialize;
+
+pub fn run(args: &PlanArgs) -> anyhow::Result<()> {
+    let mut map = match &args.schema_map {
+        Some(path) => SchemaMap::load(path).map_err(Failure::usage)?,
+        None => SchemaMap::single(),
+    };
+    map.skip.extend(args.skip_role.iter().copied());
+    let db = resolve_db(args.db, &map)?;
+    let loaded = tree_input::load_for(&args.dir, db)?;
+    let contents = Contents::new(&loaded.tree, &loaded.graph, db);
+    let to = match &args.to {
+        ToVersion::Exactly(v) => v.clone(),
+        ToVersion::Latest => loaded.graph.newest().map(Version::from).ok_or_else(|| {
+            Failure::usage(format_args!(
+                "upgrade tree `{}` has no version",
+                args.dir.display()
+            ))
+        })?,
+    };
+    let request = Request {
+        from: args.from.clone(),
+        to,
+        allow_lateral: args.allow_lateral,
+    };
+    let mut planned = plan(&contents, &request).map_err(plan_failure)?;
+    planned
+        .warnings
+        .splice(0..0, loaded.warnings.iter().cloned());
+    let routed = route(planned, &map);
+    let out = match args.format {
+        PlanFormat::Table => render_table(&routed),
+        PlanFormat::Json => render_json(&routed)?,
+    };
+    print!("{out}");
+    Ok(())
+}
+
+/// `--db`, else the map's `db`, else a usage error.
+pub fn resolve_db(flag: Option<DbType>, map: &SchemaMap) -> Result<DbType, Failure> {
+    if let Some(db) = flag {
+        return Ok(db);
+    }
+    let source = map.source.as_ref().map(|p| p.display().to_string());
+    match (&map.db, source) {
+        (Some(name), Some(source)) => name
+            .parse()
+            .map_err(|e| Failure::usage(format_args!("schema map `{source}`: {e}"))),
+        _ => Err(Failure::usage("missing --db: name the database folder to plan for (postgresql, mysql, oracle, sqlserver, db2, hsql, sqlite)")),
+    }
+}
+
+pub fn plan_failure(err: PlanError) -> Failure {
+    let details = err.details();
+    let failure = match err {
+        PlanError::UnknownVersion(_) => Failure::usage(&err),
+        _ => Failure::failed(&err),
+    };
+    failure.with_details(details)
+}
+
+fn schema_label(schema: &Option<String>) -> &str {
+    schema.as_deref().unwrap_or("(default)")
+}
+
+fn target_label(t: &Target) -> String {
+    match &t.url {
+        Some(url) => format!("{} @ {}", schema_label(&t.schema), redact(url)),
+        None => schema_label(&t.schema).to_string(),
+    }
+}
+
+/// A URL with its password replaced by `***`.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{path}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+fn reason_text(d: &Disposition, routed: &RoutedPlan) -> String {
+    match d {
+        Disposition::Apply => String::new(),
+        Disposition::Skip(SkipReason::InStartVersion) => {
+            format!("in start version {}", routed.plan.from)
+        }
+        Disposition::Skip(SkipReason::AppliedEarlier { by }) => format!("applied earlier by {by}"),
+        Disposition::RoleSkipped => "role not upgraded here".into(),
+    }
+}
+
+fn render_table(routed: &RoutedPlan) -> String {
+    use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
+    let plan = &routed.plan;
+    let mut out = format!("plan for {}: {} -> {}\n", plan.db, plan.from, plan.to);
+    if plan.is_empty() {
+        out += &format!("already at {}: nothing to do\n", plan.to);
+        push_warnings(&mut out, &routed.warnings);
+        return out;
+    }
+    let mut table = Table::new();
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Disabled);
+    table.set_header([
+        "step", "patch", "area", "role", "schema", "action", "reason",
+    ]);
+    for step in &routed.steps {
+        let mut first = true;
+        let mut label = || {
+            let l = if first {
+                step.planned.dir.clone()
+            } else {
+                String::new()
+            };
+            first = false;
+            l
+        };
+        for p in &step.patches {
+            let action = if p.disposition == Disposition::Apply {
+                "apply"
+            } else {
+                "skip"
+            };
+            table.add_row([
+                label(),
+                p.planned.patch.file.clone(),
+                p.planned.patch.area.clone(),
+                p.role.to_string(),
+                target_label(&p.target),
+                action.to_string(),
+                reason_text(&p.disposition, routed),
+            ]);
+        }
+        if step.planned.info_patch.is_some() {
+            let schemas: Vec<String> = step.info_targets.iter().map(target_label).collect();
+            table.add_row([
+                label(),
+                "info-patch.sql".into(),
+                "-".into(),
+                "-".into(),
+                schemas.join(", "),
+                "apply".into(),
+                String::new(),
+            ]);
+        } else if step.patches.is_empty() {
+            table.add_row([
+                label(),
+                "(nothing)".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "step has no patch and no info-patch".into(),
+            ]);
+        }
+    }
+    out += &table.to_string();
+    out.push('\n');
+    let apply = routed.count(|d| *d == Disposition::Apply);
+    let skip = routed.count(|d| *d != Disposition::Apply);
+    let infos = routed
+        .steps
+        .iter()
+        .filter(|s| s.planned.info_patch.is_some())
+        .count();
+    out += &format!(
+        "{} step(s): {apply} patch(es) to apply, {skip} skipped, {infos} info-patch(es)\n",
+        routed.steps.len()
+    );
+    push_warnings(&mut out, &routed.warnings);
+    out
+}
+
+fn push_warnings(out: &mut String, warnings: &[String]) {
+    for w in warnings {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+}
+
+#[derive(Serialize)]
+struct JsonPlan<'a> {
+    format: &'static str,
+    db: String,
+    from: String,
+    from_level: String,
+    to: String,
+    to_level: String,
+    steps: Vec<JsonStep<'a>>,
+    warnings: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonStep<'a> {
+    dir: &'a str,
+    from: &'a str,
+    to: String,
+    patches: Vec<JsonPatch<'a>>,
+    info_patch: Option<JsonInfo<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonPatch<'a> {
+    file: &'a str,
+    path: &'a str,
+    area: &'a str,
+    role: &'static str,
+    schema: Option<&'a str>,
+    sha256: String,
+    action: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    applied_by: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonInfo<'a> {
+    path: &'a str,
+    sha256: String,
+    schemas: Vec<Option<&'a str>>,
+}
+
+fn render_json(routed: &RoutedPlan) -> anyhow::Result<String> {
+    let plan = &routed.plan;
+    let steps = routed
+        .steps
+        .iter()
+        .map(|s| JsonStep {
+            dir: &s.planned.dir,
+            from: &s.planned.from,
+            to: s.planned.to.to_string(),
+            patches: s
+                .patches
+                .iter()
+                .map(|p| {
+                    let (action, reason, applied_by) = match &p.disposition {
+                        Disposition::Apply => ("apply", None, None),
+                        Disposition::Skip(SkipReason::InStartVersion) => {
+                            ("skip", Some("in_start_version"), None)
+                        }
+                        Disposition::Skip(SkipReason::AppliedEarlier { by }) => {
+                            ("skip", Some("applied_earlier"), Some(by.as_str()))
+                        }
+                        Disposition::RoleSkipped => ("skip", Some("role_skipped"), None),
+                    };
+                    JsonPatch {
+                        file: &p.planned.patch.file,
+                        path: &p.planned.patch.sql.path,
+                        area: &p.planned.patch.area,
+                        role: p.role.name(),
+                        schema: p.target.schema.as_deref(),
+                        sha256: p.planned.patch.sql.sha256.to_hex(),
+                        action,
+                        reason,
+                        applied_by,
+                    }
+                })
+                .collect(),
+            info_patch: s.planned.info_patch.as_ref().map(|info| JsonInfo {
+                path: &info.path,
+                sha256: info.sha256.to_hex(),
+                schemas: s.info_targets.iter().map(|t| t.schema.as_deref()).collect(),
+            }),
+        })
+        .collect();
+    let doc = JsonPlan {
+        format: "govup-plan/1",
+        db: plan.db.to_string(),
+        from: plan.from.to_string(),
+        from_level: plan.from.level().to_string(),
+        to: plan.to.to_string(),
+        to_level: plan.to.level().to_string(),
+        steps,
+        warnings: &routed.warnings,
+    };
+    Ok(serde_json::to_string_pretty(&doc)? + "\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn passwords_never_show() {
+        assert_eq!(
+            redact("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(redact("mysql://root@h/db"), "mysql://root@h/db");
+        assert_eq!(redact("sqlite:x.db"), "sqlite:x.db");
+        assert_eq!(redact("postgres://u:p@ss@h/db"), "postgres://u:***@h/db");
+    }
+}

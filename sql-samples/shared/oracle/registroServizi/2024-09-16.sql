@@ -1,0 +1,3 @@
+-- Fix released in 1.0.4 and repeated in 1.1.1: invoices need the customer's VAT number and country.
+ALTER TABLE customers ADD (vat_number VARCHAR2(32));
+ALTER TABLE customers ADD (country_code CHAR(2) DEFAULT 'IT');

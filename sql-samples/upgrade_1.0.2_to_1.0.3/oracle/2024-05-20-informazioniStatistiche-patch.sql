@@ -1,0 +1,1 @@
+ALTER TABLE order_stats_daily ADD (cancelled_count NUMBER(10) DEFAULT 0 NOT NULL);

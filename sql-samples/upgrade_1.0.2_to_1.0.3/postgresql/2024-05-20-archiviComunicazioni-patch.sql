@@ -1,0 +1,2 @@
+ALTER TABLE order_messages ADD COLUMN payload_bytes INT;
+UPDATE order_messages SET payload_bytes = OCTET_LENGTH(payload) WHERE payload IS NOT NULL;

@@ -1,0 +1,1 @@
+ALTER TABLE order_stats_daily ADD COLUMN cancelled_count INT NOT NULL DEFAULT 0;

@@ -1,0 +1,1 @@
+../../shared/oracle/registroServizi/2024-09-16.sql

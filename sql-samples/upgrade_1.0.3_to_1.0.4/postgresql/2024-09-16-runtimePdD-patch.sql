@@ -1,0 +1,1 @@
+../../shared/postgresql/runtimePdD/2024-09-16.sql

@@ -1,0 +1,2 @@
+DELETE FROM db_info;
+INSERT INTO db_info (major_version,minor_version,notes) VALUES (1,1,'[1.1.0] Orders service database');

@@ -1,0 +1,1 @@
+../../shared/oracle/runtimePdD/2024-09-16.sql

@@ -1,0 +1,1 @@
+../../shared/sqlite/registroServizi/2024-09-16.sql
