@@ -1,0 +1,6 @@
+//! The planner on the fixture trees of `fixtures/`: one module per rule of the spec.
+
+mod fixtures;
+mod identity;
+mod interleaved;
+mod structure;
