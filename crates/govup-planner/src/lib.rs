@@ -34,6 +34,9 @@ pub use db::DbType;
 pub use digest::Sha256;
 pub use finding::{Finding, Severity};
 pub use graph::VersionGraph;
-pub use plan::{plan, Action, Plan, PlanError, PlannedPatch, PlannedStep, Request, SkipReason};
+pub use plan::{
+    plan, Action, Lateral, Mismatch, Plan, PlanError, PlannedPatch, PlannedStep, Request,
+    SkipReason,
+};
 pub use tree::{DbSelection, Patch, SqlFile, Step, Tree, TreeError};
 pub use version::{Level, Line, Version, VersionError};

@@ -90,57 +90,68 @@ impl fmt::Display for Unknown {
     }
 }
 
+/// A refused lateral move: what the start holds that the target lacks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lateral {
+    pub from: Version,
+    pub to: Version,
+    /// Tree paths of the patches only the start holds.
+    pub patches: Vec<String>,
+    /// The lowest version above the target that holds them all.
+    pub nearest: Option<Level>,
+}
+
+/// A plan that does not end on S(target): the tree contradicts itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mismatch {
+    pub from: Version,
+    pub to: Version,
+    pub missing: Vec<String>,
+    pub unexpected: Vec<String>,
+}
+
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum PlanError {
     #[error("{0}")]
-    UnknownVersion(Unknown),
+    UnknownVersion(Box<Unknown>),
     #[error("refusing to downgrade from {from} to {to}: an upgrade only moves to newer versions")]
-    Downgrade { from: Version, to: Version },
-    #[error("refusing a lateral move from {from} to {to}: the database holds {} patch(es) that {to} does not{}",
-        .patches.len(),
-        .nearest.map_or(String::new(), |n| format!("; the lowest version that contains them all is {n}")))]
-    Lateral {
-        from: Version,
-        to: Version,
-        patches: Vec<String>,
-        nearest: Option<Level>,
+    Downgrade {
+        from: Box<Version>,
+        to: Box<Version>,
     },
+    #[error("refusing a lateral move from {} to {}: the database holds {} patch(es) that {} does not{}",
+        .0.from, .0.to, .0.patches.len(), .0.to,
+        .0.nearest.map_or(String::new(), |n| format!("; the lowest version that contains them all is {n}")))]
+    Lateral(Box<Lateral>),
     #[error("no route from {from} to {to}: {why}")]
     NoRoute {
-        from: Version,
-        to: Version,
+        from: Box<Version>,
+        to: Box<Version>,
         why: String,
     },
-    #[error("the upgrade tree is inconsistent: planning {from} -> {to} does not end on the content of {to}")]
-    Inconsistent {
-        from: Version,
-        to: Version,
-        missing: Vec<String>,
-        unexpected: Vec<String>,
-    },
+    #[error("the upgrade tree is inconsistent: planning {} -> {} does not end on the content of {}", .0.from, .0.to, .0.to)]
+    Inconsistent(Box<Mismatch>),
 }
 
 impl PlanError {
     /// Lines that follow the headline: the patches or versions concerned.
     pub fn details(&self) -> Vec<String> {
         match self {
-            PlanError::Lateral { patches, .. } => {
-                let mut d: Vec<String> = patches
+            PlanError::Lateral(lateral) => {
+                let mut d: Vec<String> = lateral
+                    .patches
                     .iter()
                     .map(|p| format!("held only by the start: {p}"))
                     .collect();
                 d.push("pass --allow-lateral to proceed anyway".into());
                 d
             }
-            PlanError::Inconsistent {
-                missing,
-                unexpected,
-                ..
-            } => missing
+            PlanError::Inconsistent(m) => m
+                .missing
                 .iter()
                 .map(|p| format!("never applied: {p}"))
                 .chain(
-                    unexpected
+                    m.unexpected
                         .iter()
                         .map(|p| format!("applied but not in the target: {p}")),
                 )
@@ -157,11 +168,11 @@ pub fn known(contents: &Contents<'_>, v: &Version) -> Result<(), PlanError> {
         return Ok(());
     }
     let (below, above) = graph.nearest(v.level());
-    Err(PlanError::UnknownVersion(Unknown {
+    Err(PlanError::UnknownVersion(Box::new(Unknown {
         version: v.clone(),
         below,
         above,
-    }))
+    })))
 }
 
 /// Plans `request` on the tree behind `contents`.
@@ -191,8 +202,8 @@ pub fn plan(contents: &Contents<'_>, request: &Request) -> Result<Plan, PlanErro
     );
     if b < a {
         return Err(PlanError::Downgrade {
-            from: request.from.clone(),
-            to: request.to.clone(),
+            from: Box::new(request.from.clone()),
+            to: Box::new(request.to.clone()),
         });
     }
     if a == b {
@@ -211,7 +222,7 @@ pub fn plan(contents: &Contents<'_>, request: &Request) -> Result<Plan, PlanErro
                 .range(b..)
                 .copied()
                 .find(|v| contents.subset(a, *v));
-            return Err(PlanError::Lateral {
+            return Err(PlanError::Lateral(Box::new(Lateral {
                 from: request.from.clone(),
                 to: request.to.clone(),
                 patches: extra
@@ -219,7 +230,7 @@ pub fn plan(contents: &Contents<'_>, request: &Request) -> Result<Plan, PlanErro
                     .map(|id| contents.describe(*id).sql.path.clone())
                     .collect(),
                 nearest,
-            });
+            })));
         }
         plan.lateral = extra
             .iter()
@@ -277,12 +288,12 @@ pub fn plan(contents: &Contents<'_>, request: &Request) -> Result<Plan, PlanErro
             v.sort();
             v
         };
-        return Err(PlanError::Inconsistent {
+        return Err(PlanError::Inconsistent(Box::new(Mismatch {
             from: request.from.clone(),
             to: request.to.clone(),
             missing: name(expected.difference(&end).collect()),
             unexpected: name(end.difference(&expected).collect()),
-        });
+        })));
     }
     Ok(plan)
 }
@@ -293,8 +304,8 @@ fn route(contents: &Contents<'_>, request: &Request) -> Result<Vec<usize>, PlanE
     let tree = contents.tree();
     let (mut pos, b) = (request.from.level(), request.to.level());
     let no_route = |why: String| PlanError::NoRoute {
-        from: request.from.clone(),
-        to: request.to.clone(),
+        from: Box::new(request.from.clone()),
+        to: Box::new(request.to.clone()),
         why,
     };
     let mut steps = Vec::new();

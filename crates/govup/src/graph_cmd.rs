@@ -19,7 +19,7 @@ pub fn run(args: &GraphArgs) -> anyhow::Result<()> {
 }
 
 /// The DAG's edges as (from label, to label, edge), in a stable order.
-fn edges<'g>(g: &'g VersionGraph) -> Vec<(String, String, &'g Edge)> {
+fn edges(g: &VersionGraph) -> Vec<(String, String, &Edge)> {
     let mut out: Vec<_> = g
         .dag
         .edge_indices()

@@ -7,7 +7,9 @@ use govup_planner::{
 use std::path::PathBuf;
 
 pub fn path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(name)
 }
 
 pub struct Fixture {
@@ -28,13 +30,21 @@ impl Fixture {
 
     pub fn plan_with(&self, from: &str, to: &str, allow_lateral: bool) -> Result<Plan, PlanError> {
         let contents = Contents::new(&self.tree, &self.graph, DbType::Sqlite);
-        let request =
-            Request { from: from.parse().unwrap(), to: to.parse().unwrap(), allow_lateral };
+        let request = Request {
+            from: from.parse().unwrap(),
+            to: to.parse().unwrap(),
+            allow_lateral,
+        };
         plan(&contents, &request)
     }
 
     pub fn findings(&self) -> Vec<String> {
-        self.tree.findings.iter().chain(&self.graph.findings).map(|f| f.to_string()).collect()
+        self.tree
+            .findings
+            .iter()
+            .chain(&self.graph.findings)
+            .map(|f| f.to_string())
+            .collect()
     }
 }
 
@@ -49,7 +59,9 @@ pub fn lines(plan: &Plan) -> Vec<String> {
             let what = match &p.action {
                 Action::Apply => "apply".to_string(),
                 Action::Skip(SkipReason::InStartVersion) => "skip in_start_version".to_string(),
-                Action::Skip(SkipReason::AppliedEarlier { by }) => format!("skip applied_earlier {by}"),
+                Action::Skip(SkipReason::AppliedEarlier { by }) => {
+                    format!("skip applied_earlier {by}")
+                }
             };
             out.push(format!("{}: {} {what}", step.dir, p.patch.file));
         }

@@ -93,15 +93,27 @@ fn same_level_is_an_empty_plan_even_with_build_tags() {
 #[test]
 fn a_lateral_move_names_the_patches_and_the_nearest_target() {
     let err = load("interleaved").plan("1.0.2", "1.1.0").unwrap_err();
-    let PlanError::Lateral { patches, nearest, .. } = &err else { panic!("{err}") };
-    assert_eq!(patches, &["upgrade_1.0.1_to_1.0.2/sqlite/2024-03-01-archiviComunicazioni-patch.sql"]);
+    let PlanError::Lateral(lateral) = &err else {
+        panic!("{err}")
+    };
+    let (patches, nearest) = (&lateral.patches, &lateral.nearest);
+    assert_eq!(
+        patches,
+        &["upgrade_1.0.1_to_1.0.2/sqlite/2024-03-01-archiviComunicazioni-patch.sql"]
+    );
     assert_eq!(nearest.map(|v| v.to_string()).as_deref(), Some("1.1.1"));
-    assert!(err.to_string().contains("lowest version that contains them all is 1.1.1"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("lowest version that contains them all is 1.1.1"),
+        "{err}"
+    );
 }
 
 #[test]
 fn allow_lateral_plans_anyway_and_keeps_the_extra_patch() {
-    let plan = load("interleaved").plan_with("1.0.2", "1.1.0", true).unwrap();
+    let plan = load("interleaved")
+        .plan_with("1.0.2", "1.1.0", true)
+        .unwrap();
     assert_eq!(
         lines(&plan),
         [
@@ -129,7 +141,11 @@ fn unknown_versions_name_their_neighbours() {
         "version 1.0.9 is not in the upgrade tree; the nearest versions it knows are 1.0.4 and 1.1.0"
     );
     let err = load("interleaved").plan("1.0.0", "9.0.0").unwrap_err();
-    assert!(err.to_string().ends_with("the nearest version it knows is 2.0.1"), "{err}");
+    assert!(
+        err.to_string()
+            .ends_with("the nearest version it knows is 2.0.1"),
+        "{err}"
+    );
 }
 
 #[test]
