@@ -1,0 +1,128 @@
+//! What the engine needs from a database: a [`Dialect`] (pure text: splitting, quoting, history
+//! DDL) and a [`Driver`] (a live connection). Each driver crate implements both for one database.
+
+use std::fmt;
+
+/// One statement of a patch, without its terminator, and the 1-based line where it starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Statement {
+    pub text: String,
+    pub line: u32,
+}
+
+impl Statement {
+    /// The first non-empty line, for messages.
+    pub fn first_line(&self) -> &str {
+        self.text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("")
+    }
+}
+
+/// Why a patch could not be split: an unterminated quote, comment or block.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct SplitError {
+    pub line: u32,
+    pub message: String,
+}
+
+/// An error reported by the database or its client library, as one line of text.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct DbError {
+    pub message: String,
+}
+
+impl DbError {
+    pub fn new(message: impl fmt::Display) -> DbError {
+        let text = message.to_string();
+        // Client libraries wrap messages over several lines; the headline must stay one line.
+        let message = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        DbError { message }
+    }
+}
+
+/// What the engine may rely on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Capabilities {
+    /// DDL can be rolled back (PostgreSQL, SQLite). Without it (MySQL, Oracle) the engine
+    /// records progress statement by statement.
+    pub transactional_ddl: bool,
+    /// The lock is held by the session for the whole run. Without it (SQLite, whose lock is its
+    /// write transaction) the engine re-checks the history inside every transaction.
+    pub session_lock: bool,
+    /// The database has named schemas that a role can be routed to.
+    pub schemas: bool,
+}
+
+/// The text side of a database: everything that needs no connection.
+pub trait Dialect: Sync {
+    /// The tree folder name: `postgresql`, `mysql`, `oracle`, `sqlite`.
+    fn name(&self) -> &'static str;
+
+    /// Splits a patch into statements. Comments between statements are dropped; comments and
+    /// blank lines inside a statement are kept.
+    fn split(&self, sql: &str) -> Result<Vec<Statement>, SplitError>;
+
+    fn capabilities(&self) -> Capabilities;
+
+    /// The `CREATE TABLE` of the history table named `table` (already qualified and quoted),
+    /// in this dialect's types. The engine runs it only when the table does not exist.
+    fn history_ddl(&self, table: &str) -> String;
+
+    /// A query that returns one row when table `govup_history` exists in `schema` (None: the
+    /// connection's default schema).
+    fn history_exists_sql(&self, schema: Option<&str>) -> String;
+
+    fn quote_ident(&self, ident: &str) -> String {
+        format!("\"{}\"", ident.replace('"', "\"\""))
+    }
+
+    fn quote_literal(&self, text: &str) -> String {
+        format!("'{}'", text.replace('\'', "''"))
+    }
+
+    /// `schema.table`, quoted; just the table when `schema` is None.
+    fn qualify(&self, schema: Option<&str>, table: &str) -> String {
+        match schema {
+            Some(s) => format!("{}.{}", self.quote_ident(s), self.quote_ident(table)),
+            None => self.quote_ident(table),
+        }
+    }
+}
+
+/// A live connection to one database.
+pub trait Driver {
+    fn dialect(&self) -> &'static dyn Dialect;
+
+    /// Runs one statement; rows it returns are discarded.
+    fn execute(&mut self, sql: &str) -> Result<(), DbError>;
+
+    /// Runs a query; every cell as text, NULL as None.
+    fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError>;
+
+    /// Takes the upgrade lock. Blocks while another govup holds it, unless the dialect's lock
+    /// cannot wait (then a clear error). The lock must die with the connection.
+    fn lock(&mut self) -> Result<(), DbError>;
+
+    /// Releases the upgrade lock. Called on every exit path, also after errors.
+    fn unlock(&mut self) -> Result<(), DbError>;
+
+    /// Makes `schema` the default for unqualified names; None restores the connection's own
+    /// default. Dialects without schemas accept only None.
+    fn use_schema(&mut self, schema: Option<&str>) -> Result<(), DbError>;
+
+    /// Where this connection goes, with any password replaced by `***`.
+    fn describe(&self) -> String;
+
+    fn begin(&mut self) -> Result<(), DbError> {
+        self.execute("BEGIN")
+    }
+
+    fn commit(&mut self) -> Result<(), DbError> {
+        self.execute("COMMIT")
+    }
+
+    fn rollback(&mut self) -> Result<(), DbError> {
+        self.execute("ROLLBACK")
+    }
+}
