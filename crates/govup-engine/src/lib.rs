@@ -1,7 +1,38 @@
 //! The apply sequence of govup, written once for every database.
 //!
-//! (being written)
+//! [`apply`] owns the order of an upgrade: take the lock on every connection → read
+//! `govup_history` → refuse if an applied patch changed → find the start version (given, or from
+//! the history, or from GovWay's `db_info`) → plan → read and split every patch that will run →
+//! open the transaction the `--tx` mode asks for → create the history tables → run each patch
+//! statement by statement in its schema and record it → end each step with its info-patch in every
+//! schema → commit → release the lock. The lock is a guard ([`Locked`]), so an early return or an
+//! error releases it as surely as success does.
+//!
+//! Databases enter only through two traits in [`driver`]: a [`Dialect`] (splitting, quoting,
+//! history DDL: text only) and a [`Driver`] (one live connection). Where a database can roll DDL
+//! back, a failure rolls back the transaction; where it cannot (MySQL, Oracle), the history row of
+//! a patch counts its completed statements as they complete, and a re-run resumes at the first one
+//! that did not.
+//!
+//! What it deliberately does not do: it contains no SQL dialect (no splitting rules, no
+//! database-specific statement), does not parse URLs beyond their scheme, does not print, and
+//! does not plan (it asks `govup-planner`). It never applies a patch whose identity the history
+//! records as applied in that schema.
 
+pub mod apply;
+pub mod connections;
 pub mod driver;
+pub mod error;
+pub mod events;
+pub mod history;
+pub mod origin;
+pub mod status;
+pub mod url;
 
+pub use apply::{apply, Job, Options, Report, Start, TxMode};
+pub use connections::{Conn, Connections, Connector, Locked};
 pub use driver::{Capabilities, DbError, Dialect, Driver, SplitError, Statement};
+pub use error::ApplyError;
+pub use events::{Observer, Outcome, PatchReport, PlannedStatement, Silent};
+pub use origin::Source;
+pub use status::{status, DbStatus};

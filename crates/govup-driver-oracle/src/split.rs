@@ -1,0 +1,703 @@
+//! Splitting an Oracle patch into statements, the way SQL*Plus reads a script.
+//!
+//! Plain SQL ends at `;`. PL/SQL units (`CREATE ... TRIGGER|PROCEDURE|FUNCTION|PACKAGE|TYPE`
+//! and anonymous `DECLARE`/`BEGIN` blocks) contain `;` of their own, so like SQL*Plus they run
+//! until a line holding only `/`. Quotes and comments are skipped so that a `;` or a `/` inside
+//! them never ends anything.
+
+use govup_engine::driver::{SplitError, Statement};
+
+/// How many leading tokens decide whether a statement is PL/SQL:
+/// `CREATE OR REPLACE NONEDITIONABLE PACKAGE` is the longest header.
+const HEADER_TOKENS: usize = 5;
+
+/// Splits `sql` into statements: plain SQL without its `;`, PL/SQL with its final `END;`.
+pub fn split(sql: &str) -> Result<Vec<Statement>, SplitError> {
+    Splitter::new(sql).run()
+}
+
+struct Splitter<'a> {
+    sql: &'a str,
+    chars: Vec<(usize, char)>,
+    /// Byte offset where each line starts, to turn offsets into line numbers.
+    line_starts: Vec<usize>,
+    pos: usize,
+    out: Vec<Statement>,
+    current: Option<Current>,
+}
+
+/// The statement being read.
+struct Current {
+    /// Byte offset of its first significant character.
+    start: usize,
+    /// Byte offset just past its last significant character: trailing comments and the
+    /// terminator stay out of the text.
+    end: usize,
+    /// Its first tokens, upper-cased; quoted things and punctuation count as `""`.
+    header: Vec<String>,
+}
+
+impl Current {
+    fn is_plsql(&self) -> bool {
+        is_plsql_header(&self.header)
+    }
+}
+
+/// Whether a statement starting with these tokens is a PL/SQL unit that ends at a `/` line.
+fn is_plsql_header(tokens: &[String]) -> bool {
+    let mut words = tokens.iter().map(String::as_str);
+    match words.next() {
+        Some("BEGIN") | Some("DECLARE") => true,
+        Some("CREATE") => {
+            let mut word = words.next();
+            if word == Some("OR") {
+                if words.next() != Some("REPLACE") {
+                    return false;
+                }
+                word = words.next();
+            }
+            if matches!(word, Some("EDITIONABLE") | Some("NONEDITIONABLE")) {
+                word = words.next();
+            }
+            matches!(
+                word,
+                Some("TRIGGER")
+                    | Some("PROCEDURE")
+                    | Some("FUNCTION")
+                    | Some("PACKAGE")
+                    | Some("TYPE")
+            )
+        }
+        _ => false,
+    }
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || c == '$' || c == '#'
+}
+
+/// The closing delimiter of a `q'X...X'` literal.
+fn q_closer(open: char) -> char {
+    match open {
+        '[' => ']',
+        '{' => '}',
+        '(' => ')',
+        '<' => '>',
+        other => other,
+    }
+}
+
+impl<'a> Splitter<'a> {
+    fn new(sql: &'a str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(sql.match_indices('\n').map(|(i, _)| i + 1));
+        Splitter {
+            sql,
+            chars: sql.char_indices().collect(),
+            line_starts,
+            pos: 0,
+            out: Vec::new(),
+            current: None,
+        }
+    }
+
+    fn char_at(&self, i: usize) -> Option<char> {
+        self.chars.get(i).map(|&(_, c)| c)
+    }
+
+    fn offset(&self, i: usize) -> usize {
+        self.chars.get(i).map_or(self.sql.len(), |&(o, _)| o)
+    }
+
+    fn line_of(&self, offset: usize) -> u32 {
+        let line = self.line_starts.partition_point(|&start| start <= offset);
+        u32::try_from(line).unwrap_or(u32::MAX)
+    }
+
+    fn error(&self, start: usize, what: &str) -> SplitError {
+        SplitError {
+            line: self.line_of(self.offset(start)),
+            message: format!("unterminated {what} starting here"),
+        }
+    }
+
+    fn run(mut self) -> Result<Vec<Statement>, SplitError> {
+        while self.pos < self.chars.len() {
+            let at_line_start = self.pos == 0 || self.char_at(self.pos - 1) == Some('\n');
+            if at_line_start && self.slash_line() {
+                continue;
+            }
+            let c = self.char_at(self.pos).unwrap_or(' ');
+            let next = self.char_at(self.pos + 1);
+            match c {
+                _ if c.is_whitespace() => self.pos += 1,
+                '-' if next == Some('-') => self.skip_line_comment(),
+                '/' if next == Some('*') => self.skip_block_comment()?,
+                ';' => {
+                    let after = self.offset(self.pos + 1);
+                    match &mut self.current {
+                        Some(cur) if cur.is_plsql() => cur.end = after,
+                        Some(_) => self.finish(),
+                        // A stray `;` between statements is not a statement.
+                        None => {}
+                    }
+                    self.pos += 1;
+                }
+                '\'' => {
+                    let start = self.pos;
+                    self.skip_quoted('\'', "string literal")?;
+                    self.significant(start, None);
+                }
+                '"' => {
+                    let start = self.pos;
+                    self.skip_quoted('"', "quoted identifier")?;
+                    self.significant(start, None);
+                }
+                _ if is_word_char(c) => self.word()?,
+                _ => {
+                    let start = self.pos;
+                    self.pos += 1;
+                    self.significant(start, None);
+                }
+            }
+        }
+        if let Some(cur) = &self.current {
+            if cur.is_plsql() {
+                return Err(SplitError {
+                    line: self.line_of(cur.start),
+                    message: "unterminated PL/SQL block starting here".to_string(),
+                });
+            }
+            // SQL*Plus would leave it in the buffer; a last statement without `;` is common
+            // enough in patches to accept.
+            self.finish();
+        }
+        Ok(self.out)
+    }
+
+    /// At a line start: when the line holds only `/`, ends the current statement (or, after a
+    /// statement already ended by `;`, does nothing: SQL*Plus's "run the buffer again").
+    fn slash_line(&mut self) -> bool {
+        let from = self.offset(self.pos);
+        let rest = &self.sql[from..];
+        let line_len = rest.find('\n').unwrap_or(rest.len());
+        if rest[..line_len].trim() != "/" {
+            return false;
+        }
+        if self.current.is_some() {
+            self.finish();
+        }
+        while self.pos < self.chars.len() && self.char_at(self.pos) != Some('\n') {
+            self.pos += 1;
+        }
+        true
+    }
+
+    /// Records the significant text from char `start` to the current position.
+    fn significant(&mut self, start: usize, word: Option<String>) {
+        let start_offset = self.offset(start);
+        let end_offset = self.offset(self.pos);
+        let cur = self.current.get_or_insert_with(|| Current {
+            start: start_offset,
+            end: end_offset,
+            header: Vec::new(),
+        });
+        cur.end = end_offset;
+        if cur.header.len() < HEADER_TOKENS {
+            cur.header.push(word.unwrap_or_default());
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(cur) = self.current.take() {
+            let text = self.sql[cur.start..cur.end].trim();
+            if !text.is_empty() {
+                self.out.push(Statement {
+                    text: text.to_string(),
+                    line: self.line_of(cur.start),
+                });
+            }
+        }
+    }
+
+    fn skip_line_comment(&mut self) {
+        while self.pos < self.chars.len() && self.char_at(self.pos) != Some('\n') {
+            self.pos += 1;
+        }
+    }
+
+    fn skip_block_comment(&mut self) -> Result<(), SplitError> {
+        let start = self.pos;
+        self.pos += 2;
+        loop {
+            match self.char_at(self.pos) {
+                None => return Err(self.error(start, "block comment")),
+                Some('*') if self.char_at(self.pos + 1) == Some('/') => {
+                    self.pos += 2;
+                    return Ok(());
+                }
+                Some(_) => self.pos += 1,
+            }
+        }
+    }
+
+    /// Skips a literal or identifier quoted by `quote`, where a doubled quote stands for itself.
+    fn skip_quoted(&mut self, quote: char, what: &str) -> Result<(), SplitError> {
+        let start = self.pos;
+        self.pos += 1;
+        loop {
+            match self.char_at(self.pos) {
+                None => return Err(self.error(start, what)),
+                Some(c) if c == quote => {
+                    if self.char_at(self.pos + 1) == Some(quote) {
+                        self.pos += 2;
+                    } else {
+                        self.pos += 1;
+                        return Ok(());
+                    }
+                }
+                Some(_) => self.pos += 1,
+            }
+        }
+    }
+
+    /// A word; `q'` and `nq'` open an alternative-quoted literal such as `q'[it's]'`.
+    fn word(&mut self) -> Result<(), SplitError> {
+        let start = self.pos;
+        while self.char_at(self.pos).is_some_and(is_word_char) {
+            self.pos += 1;
+        }
+        let word = self.sql[self.offset(start)..self.offset(self.pos)].to_uppercase();
+        let opens_q_quote = (word == "Q" || word == "NQ")
+            && self.char_at(self.pos) == Some('\'')
+            && self
+                .char_at(self.pos + 1)
+                .is_some_and(|d| !d.is_whitespace());
+        if opens_q_quote {
+            self.skip_q_quote(start)?;
+            self.significant(start, None);
+        } else {
+            self.significant(start, Some(word));
+        }
+        Ok(())
+    }
+
+    /// At the `'` of `q'X`: skips to the closing `X'`.
+    fn skip_q_quote(&mut self, start: usize) -> Result<(), SplitError> {
+        let close = self.char_at(self.pos + 1).map(q_closer).unwrap_or('\'');
+        self.pos += 2;
+        loop {
+            match self.char_at(self.pos) {
+                None => return Err(self.error(start, "quoted string")),
+                Some(c) if c == close && self.char_at(self.pos + 1) == Some('\'') => {
+                    self.pos += 2;
+                    return Ok(());
+                }
+                Some(_) => self.pos += 1,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(sql: &str) -> Vec<String> {
+        split(sql).unwrap().into_iter().map(|s| s.text).collect()
+    }
+
+    fn lines(sql: &str) -> Vec<u32> {
+        split(sql).unwrap().into_iter().map(|s| s.line).collect()
+    }
+
+    fn err(sql: &str) -> SplitError {
+        split(sql).unwrap_err()
+    }
+
+    #[test]
+    fn plain_statements_end_at_semicolons() {
+        assert_eq!(
+            texts("SELECT 1 FROM dual; SELECT 2 FROM dual;"),
+            ["SELECT 1 FROM dual", "SELECT 2 FROM dual"]
+        );
+    }
+
+    #[test]
+    fn last_statement_may_lack_a_semicolon() {
+        assert_eq!(
+            texts("DELETE FROM t;\nDELETE FROM u\n"),
+            ["DELETE FROM t", "DELETE FROM u"]
+        );
+    }
+
+    #[test]
+    fn empty_and_comment_only_inputs_yield_nothing() {
+        assert!(texts("").is_empty());
+        assert!(texts("  \n\t\n").is_empty());
+        assert!(texts("-- only a comment\n/* and\nanother */\n").is_empty());
+        assert!(texts(";;\n;").is_empty());
+    }
+
+    #[test]
+    fn lines_point_at_the_first_significant_character() {
+        let sql = "-- header\n\n  /* c */ CREATE TABLE t (a NUMBER);\n\nINSERT INTO t\nVALUES (1);";
+        assert_eq!(lines(sql), [3, 5]);
+    }
+
+    #[test]
+    fn comments_between_statements_are_dropped_and_inside_kept() {
+        let sql = "-- a\nUPDATE t -- why\nSET a = 1;\n/* b */\nUPDATE u SET b = 2;";
+        assert_eq!(
+            texts(sql),
+            ["UPDATE t -- why\nSET a = 1", "UPDATE u SET b = 2"]
+        );
+    }
+
+    #[test]
+    fn trailing_comment_before_the_terminator_is_left_out() {
+        assert_eq!(
+            texts("SELECT 1 FROM dual -- one\n;"),
+            ["SELECT 1 FROM dual"]
+        );
+    }
+
+    #[test]
+    fn semicolon_inside_a_string_does_not_split() {
+        assert_eq!(
+            texts("INSERT INTO s VALUES ('a;b');\nINSERT INTO s VALUES ('c');"),
+            ["INSERT INTO s VALUES ('a;b')", "INSERT INTO s VALUES ('c')"]
+        );
+    }
+
+    #[test]
+    fn doubled_quotes_escape_inside_strings() {
+        assert_eq!(
+            texts("INSERT INTO s VALUES ('it''s; fine');SELECT 1 FROM dual;"),
+            ["INSERT INTO s VALUES ('it''s; fine')", "SELECT 1 FROM dual"]
+        );
+    }
+
+    #[test]
+    fn quote_inside_a_line_comment_is_ignored() {
+        let sql = "CREATE TABLE t (\n  -- l'invio di e-mail\n  a NUMBER\n);\nSELECT 1 FROM dual;";
+        assert_eq!(texts(sql).len(), 2);
+    }
+
+    #[test]
+    fn semicolon_inside_comments_does_not_split() {
+        let sql = "SELECT 1 /* ; */ FROM dual -- ;\n;\n-- DROP TABLE x;\nSELECT 2 FROM dual;";
+        assert_eq!(
+            texts(sql),
+            ["SELECT 1 /* ; */ FROM dual", "SELECT 2 FROM dual"]
+        );
+    }
+
+    #[test]
+    fn q_quotes_with_every_bracket_pair() {
+        for (open, close) in [('[', ']'), ('{', '}'), ('(', ')'), ('<', '>'), ('!', '!')] {
+            let sql =
+                format!("SELECT q'{open}it's; {close} here{close}' FROM dual;SELECT 2 FROM dual;");
+            let got = texts(&sql);
+            assert_eq!(got.len(), 2, "{sql}");
+            assert_eq!(
+                got[0],
+                format!("SELECT q'{open}it's; {close} here{close}' FROM dual")
+            );
+        }
+    }
+
+    #[test]
+    fn q_quote_prefixes_are_case_insensitive_and_national() {
+        assert_eq!(
+            texts("SELECT Q'[a;b]', nq'{c;d}', NQ'|e;f|' FROM dual;").len(),
+            1
+        );
+    }
+
+    #[test]
+    fn words_ending_in_q_are_not_q_quotes() {
+        // `seq'` is a word followed by an ordinary string, not an alternative quote.
+        assert_eq!(
+            texts("SELECT seq'x;' FROM dual; SELECT 1 FROM dual;").len(),
+            2
+        );
+    }
+
+    #[test]
+    fn national_strings_are_plain_strings() {
+        assert_eq!(
+            texts("SELECT N'a;b' FROM dual;"),
+            ["SELECT N'a;b' FROM dual"]
+        );
+    }
+
+    #[test]
+    fn quoted_identifiers_hide_semicolons_and_quotes() {
+        assert_eq!(
+            texts("CREATE TABLE \"a;b\"\"c\" (x NUMBER);SELECT 1 FROM dual;"),
+            ["CREATE TABLE \"a;b\"\"c\" (x NUMBER)", "SELECT 1 FROM dual"]
+        );
+    }
+
+    #[test]
+    fn trigger_ends_at_slash_and_keeps_its_end() {
+        let sql = "CREATE TRIGGER trg\nBEFORE insert ON t\nFOR EACH ROW\nbegin\n  IF (:new.id IS NULL) THEN\n    SELECT s.nextval INTO :new.id FROM DUAL;\n  END IF;\nend;\n/\nCREATE INDEX i ON t (a);";
+        let stmts = split(sql).unwrap();
+        assert_eq!(stmts.len(), 2);
+        assert!(stmts[0].text.starts_with("CREATE TRIGGER trg"));
+        assert!(stmts[0].text.ends_with("end;"));
+        assert_eq!(stmts[0].line, 1);
+        assert_eq!(stmts[1].text, "CREATE INDEX i ON t (a)");
+        assert_eq!(stmts[1].line, 10);
+    }
+
+    #[test]
+    fn every_plsql_header_waits_for_the_slash() {
+        for header in [
+            "CREATE TRIGGER x",
+            "CREATE OR REPLACE TRIGGER x",
+            "create or replace editionable trigger x",
+            "CREATE NONEDITIONABLE PROCEDURE p",
+            "CREATE OR REPLACE PROCEDURE p",
+            "CREATE FUNCTION f RETURN NUMBER",
+            "CREATE OR REPLACE PACKAGE pk",
+            "CREATE OR REPLACE PACKAGE BODY pk",
+            "CREATE TYPE ty",
+            "CREATE OR REPLACE TYPE BODY ty",
+            "CREATE /* c */ OR\nREPLACE -- c\n TRIGGER x",
+        ] {
+            let sql = format!("{header}\nIS\nBEGIN\n  NULL;\nEND;\n/\nSELECT 1 FROM dual;");
+            let stmts = split(&sql).unwrap();
+            assert_eq!(stmts.len(), 2, "{header}");
+            assert_eq!(stmts[0].text, format!("{header}\nIS\nBEGIN\n  NULL;\nEND;"));
+        }
+    }
+
+    #[test]
+    fn anonymous_blocks_wait_for_the_slash() {
+        let sql = "DECLARE\n  n NUMBER;\nBEGIN\n  n := 1;\nEND;\n/\nbegin\n  NULL;\nend;\n/\n";
+        assert_eq!(
+            texts(sql),
+            [
+                "DECLARE\n  n NUMBER;\nBEGIN\n  n := 1;\nEND;",
+                "begin\n  NULL;\nend;"
+            ]
+        );
+    }
+
+    #[test]
+    fn slash_line_may_carry_whitespace_and_crlf() {
+        let sql = "BEGIN\r\n  NULL;\r\nEND;\r\n  /  \r\nSELECT 1 FROM dual;\r\n";
+        assert_eq!(
+            texts(sql),
+            ["BEGIN\r\n  NULL;\r\nEND;", "SELECT 1 FROM dual"]
+        );
+    }
+
+    #[test]
+    fn slash_at_end_of_input_without_newline() {
+        assert_eq!(texts("BEGIN NULL; END;\n/"), ["BEGIN NULL; END;"]);
+    }
+
+    #[test]
+    fn create_type_object_ends_at_slash() {
+        let sql = "CREATE TYPE point AS OBJECT (\n  x NUMBER,\n  y NUMBER\n);\n/\nCREATE TABLE p (pt point);";
+        assert_eq!(
+            texts(sql),
+            [
+                "CREATE TYPE point AS OBJECT (\n  x NUMBER,\n  y NUMBER\n);",
+                "CREATE TABLE p (pt point)"
+            ]
+        );
+    }
+
+    #[test]
+    fn slash_after_a_plain_statement_is_not_a_statement() {
+        assert_eq!(
+            texts("SELECT 1 FROM dual;\n/\nSELECT 2 FROM dual;\n/\n"),
+            ["SELECT 1 FROM dual", "SELECT 2 FROM dual"]
+        );
+    }
+
+    #[test]
+    fn slash_ends_a_plain_statement_without_semicolon() {
+        assert_eq!(
+            texts("SELECT 1\nFROM dual\n/\nSELECT 2 FROM dual;"),
+            ["SELECT 1\nFROM dual", "SELECT 2 FROM dual"]
+        );
+    }
+
+    #[test]
+    fn division_is_not_a_slash_line() {
+        assert_eq!(
+            texts("SELECT 10\n/ 2 FROM dual;"),
+            ["SELECT 10\n/ 2 FROM dual"]
+        );
+    }
+
+    #[test]
+    fn slash_inside_a_plsql_string_or_comment_does_not_end_it() {
+        let sql = "BEGIN\n  x := '\n/\n';\n  /*\n/\n  */\n  NULL;\nEND;\n/\n";
+        assert_eq!(
+            texts(sql),
+            ["BEGIN\n  x := '\n/\n';\n  /*\n/\n  */\n  NULL;\nEND;"]
+        );
+    }
+
+    #[test]
+    fn plsql_comment_after_end_is_left_out() {
+        assert_eq!(
+            texts("BEGIN\n  NULL;\nEND; -- done\n/\n"),
+            ["BEGIN\n  NULL;\nEND;"]
+        );
+    }
+
+    #[test]
+    fn plain_create_statements_are_not_plsql() {
+        let sql = "CREATE TABLE trigger_log (a NUMBER);\nCREATE OR REPLACE VIEW v AS SELECT 1 x FROM dual;\nCREATE SEQUENCE s;";
+        assert_eq!(texts(sql).len(), 3);
+        assert_eq!(
+            texts("CREATE TABLE \"TRIGGER\" (a NUMBER);SELECT 1 FROM dual;").len(),
+            2
+        );
+        assert_eq!(
+            texts("CREATE OR REPLACE SYNONYM package FOR x;SELECT 1 FROM dual;").len(),
+            2
+        );
+    }
+
+    #[test]
+    fn statement_starting_with_a_keyword_later_is_not_plsql() {
+        assert_eq!(
+            texts("UPDATE t SET begin_at = 1; SELECT begin FROM t;").len(),
+            2
+        );
+    }
+
+    #[test]
+    fn unterminated_plsql_block_is_an_error_at_its_start() {
+        let e = err("SELECT 1 FROM dual;\n\nCREATE TRIGGER t BEFORE INSERT ON x FOR EACH ROW\nBEGIN\n NULL;\nEND;\n");
+        assert_eq!(
+            e,
+            SplitError {
+                line: 3,
+                message: "unterminated PL/SQL block starting here".into()
+            }
+        );
+        assert_eq!(err("BEGIN NULL END").line, 1);
+    }
+
+    #[test]
+    fn unterminated_quotes_and_comments_report_their_start() {
+        assert_eq!(
+            err("SELECT 1 FROM dual;\nSELECT 'abc FROM dual;"),
+            SplitError {
+                line: 2,
+                message: "unterminated string literal starting here".into()
+            }
+        );
+        assert_eq!(
+            err("SELECT \"abc FROM dual;").message,
+            "unterminated quoted identifier starting here"
+        );
+        assert_eq!(err("\n\nSELECT 1 /* never closed;\n\n").line, 3);
+        assert_eq!(
+            err("SELECT 1 /* never closed;").message,
+            "unterminated block comment starting here"
+        );
+        assert_eq!(
+            err("SELECT q'[abc]  FROM dual;").message,
+            "unterminated quoted string starting here"
+        );
+    }
+
+    #[test]
+    fn q_quote_needs_its_own_closer() {
+        // `]` alone does not close `q'[`, the `]'` pair does.
+        assert_eq!(
+            texts("SELECT q'[a]b;]' FROM dual;"),
+            ["SELECT q'[a]b;]' FROM dual"]
+        );
+        assert!(split("SELECT q'[a' FROM dual;").is_err());
+    }
+
+    #[test]
+    fn non_ascii_text_is_kept_intact() {
+        let sql =
+            "INSERT INTO t VALUES ('è stata inoltrata; già');\nINSERT INTO t VALUES ('日本;語');";
+        assert_eq!(
+            texts(sql),
+            [
+                "INSERT INTO t VALUES ('è stata inoltrata; già')",
+                "INSERT INTO t VALUES ('日本;語')"
+            ]
+        );
+    }
+
+    #[test]
+    fn q_quote_with_multibyte_delimiter() {
+        assert_eq!(
+            texts("SELECT q'éa;bé' FROM dual;"),
+            ["SELECT q'éa;bé' FROM dual"]
+        );
+    }
+
+    #[test]
+    fn nasty_inputs_never_panic() {
+        for sql in [
+            "'",
+            "\"",
+            "q'",
+            "q'[",
+            "nq'",
+            "Q",
+            "/*",
+            "/",
+            "*/",
+            "--",
+            "-",
+            ";",
+            "$",
+            "$$",
+            "/*/",
+            "'''",
+            "\n/\n/",
+            "BEGIN",
+            "CREATE",
+            "CREATE OR",
+            "é'",
+            "q' x'",
+            "\u{feff}SELECT 1;",
+            "\r\n/\r\n",
+            "q'é",
+        ] {
+            let _ = split(sql);
+        }
+        assert!(texts("/").is_empty());
+        assert_eq!(texts("$"), ["$"]);
+    }
+
+    #[test]
+    fn q_followed_by_space_is_an_ordinary_string() {
+        assert_eq!(texts("SELECT q' a;' FROM dual;").len(), 1);
+    }
+
+    #[test]
+    fn statement_after_plsql_on_the_next_line_is_separate() {
+        let sql = "CREATE OR REPLACE FUNCTION f RETURN NUMBER IS\nBEGIN\n  RETURN 1;\nEND;\n/\nSELECT f FROM dual;\n/\n";
+        let stmts = split(sql).unwrap();
+        assert_eq!(stmts.len(), 2);
+        assert_eq!(stmts[1].text, "SELECT f FROM dual");
+        assert_eq!(stmts[1].line, 6);
+    }
+
+    #[test]
+    fn first_line_skips_blank_lines() {
+        let stmts = split("BEGIN\n\n  NULL;\nEND;\n/").unwrap();
+        assert_eq!(stmts[0].first_line(), "BEGIN");
+    }
+}
+
+#[cfg(test)]
+mod corpus;

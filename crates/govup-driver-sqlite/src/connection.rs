@@ -1,0 +1,210 @@
+//! A live connection to one SQLite database file.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use govup_engine::{DbError, Dialect, Driver};
+use rusqlite::types::ValueRef;
+use rusqlite::{Connection, ErrorCode, OpenFlags, MAIN_DB};
+
+use crate::lock::{Transactions, STATEMENT_WAIT};
+
+/// A connection to a SQLite database file, implementing [`Driver`].
+pub struct SqliteConnection {
+    conn: Connection,
+    path: PathBuf,
+    tx: Transactions,
+}
+
+impl std::fmt::Debug for SqliteConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteConnection")
+            .field("path", &self.path)
+            .field("locked", &self.tx.locked())
+            .finish()
+    }
+}
+
+impl SqliteConnection {
+    /// Connects to the file a `sqlite:PATH` or `sqlite://PATH` URL names.
+    pub fn connect(url: &str) -> Result<SqliteConnection, DbError> {
+        match crate::path_of(url) {
+            Some(path) => SqliteConnection::open(&path),
+            None => Err(DbError::new(format!(
+                "invalid sqlite url {url:?}: expected sqlite:PATH or sqlite://PATH"
+            ))),
+        }
+    }
+
+    /// Opens the database file at `path`, creating an empty one if there is none.
+    ///
+    /// The file is read at once, so a location that cannot be written or a file that is not a
+    /// database fails here, naming the path, rather than at the first statement.
+    pub fn open(path: &Path) -> Result<SqliteConnection, DbError> {
+        let fail = |e: &dyn std::fmt::Display| {
+            DbError::new(format!(
+                "cannot open sqlite database {}: {e}",
+                path.display()
+            ))
+        };
+        // No SQLITE_OPEN_URI: the path is a file name, never a `file:` URI with options.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| fail(&reason(&e, path)))?;
+        conn.busy_timeout(STATEMENT_WAIT).map_err(|e| fail(&e))?;
+        conn.query_row("PRAGMA schema_version", [], |_| Ok(()))
+            .map_err(|e| fail(&e))?;
+        Ok(SqliteConnection {
+            conn,
+            path: path.to_path_buf(),
+            tx: Transactions::default(),
+        })
+    }
+
+    /// The database file, as given.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Copies the database to `dest` with SQLite's online backup, replacing what `dest` held.
+    ///
+    /// The copy holds what is committed: work inside an open transaction is not in it.
+    pub fn backup_to(&self, dest: &Path) -> Result<(), DbError> {
+        let fail = |e: &rusqlite::Error| {
+            DbError::new(format!(
+                "cannot back up {} to {}: {}",
+                self.path.display(),
+                dest.display(),
+                reason(e, dest)
+            ))
+        };
+        if self.conn.is_autocommit() {
+            return self.conn.backup(MAIN_DB, dest, None).map_err(|e| fail(&e));
+        }
+        // A connection inside a write transaction (the lock's, say) cannot be a backup source:
+        // SQLite answers SQLITE_LOCKED. A second connection reads the committed state.
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let reader = Connection::open_with_flags(&self.path, flags).map_err(|e| fail(&e))?;
+        reader.busy_timeout(STATEMENT_WAIT).map_err(|e| fail(&e))?;
+        reader.backup(MAIN_DB, dest, None).map_err(|e| fail(&e))
+    }
+}
+
+/// The client's text, without the file name it appends to open errors (the caller names it),
+/// and with the likeliest cause of SQLite's bare "unable to open".
+fn reason(e: &rusqlite::Error, path: &Path) -> String {
+    if e.sqlite_error_code() != Some(ErrorCode::CannotOpen) {
+        return e.to_string();
+    }
+    match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(dir) if !dir.is_dir() => {
+            format!(
+                "unable to open database file: directory {} does not exist",
+                dir.display()
+            )
+        }
+        _ => "unable to open database file".to_string(),
+    }
+}
+
+/// One cell as text: numbers as SQLite prints them, blobs in hexadecimal, NULL as None.
+fn cell(value: ValueRef<'_>) -> Option<String> {
+    match value {
+        ValueRef::Null => None,
+        ValueRef::Integer(i) => Some(i.to_string()),
+        ValueRef::Real(f) => Some(format!("{f:?}")),
+        ValueRef::Text(t) => Some(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Some(
+            b.iter()
+                .fold(String::with_capacity(b.len() * 2), |mut s, x| {
+                    let _ = write!(s, "{x:02X}");
+                    s
+                }),
+        ),
+    }
+}
+
+impl Driver for SqliteConnection {
+    fn dialect(&self) -> &'static dyn Dialect {
+        &crate::DIALECT
+    }
+
+    fn execute(&mut self, sql: &str) -> Result<(), DbError> {
+        // execute_batch steps statements that return rows instead of refusing them.
+        self.tx.execute(&self.conn, &self.path, sql)
+    }
+
+    fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        let mut stmt = self.conn.prepare(sql).map_err(DbError::new)?;
+        let width = stmt.column_count();
+        let mut rows = stmt.query([]).map_err(DbError::new)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(DbError::new)? {
+            let mut cells = Vec::with_capacity(width);
+            for i in 0..width {
+                cells.push(cell(row.get_ref(i).map_err(DbError::new)?));
+            }
+            out.push(cells);
+        }
+        Ok(out)
+    }
+
+    fn lock(&mut self) -> Result<(), DbError> {
+        self.tx.lock(&self.conn, &self.path)
+    }
+
+    fn unlock(&mut self) -> Result<(), DbError> {
+        self.tx.unlock(&self.conn, &self.path)
+    }
+
+    fn use_schema(&mut self, schema: Option<&str>) -> Result<(), DbError> {
+        match schema {
+            None => Ok(()),
+            Some(s) => Err(DbError::new(format!(
+                "sqlite has no schemas: cannot use schema {s:?}"
+            ))),
+        }
+    }
+
+    fn describe(&self) -> String {
+        format!("sqlite:{}", self.path.display())
+    }
+
+    fn begin(&mut self) -> Result<(), DbError> {
+        self.tx.begin(&self.conn, &self.path)
+    }
+
+    fn commit(&mut self) -> Result<(), DbError> {
+        self.tx.commit(&self.conn, &self.path)
+    }
+
+    fn rollback(&mut self) -> Result<(), DbError> {
+        self.tx.rollback(&self.conn, &self.path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_as_text() {
+        assert_eq!(cell(ValueRef::Null), None);
+        assert_eq!(cell(ValueRef::Integer(-42)).as_deref(), Some("-42"));
+        assert_eq!(cell(ValueRef::Real(1.0)).as_deref(), Some("1.0"));
+        assert_eq!(cell(ValueRef::Real(0.25)).as_deref(), Some("0.25"));
+        assert_eq!(
+            cell(ValueRef::Text(b"caf\xc3\xa9")).as_deref(),
+            Some("café")
+        );
+        assert_eq!(
+            cell(ValueRef::Text(b"a\xffb")).as_deref(),
+            Some("a\u{fffd}b")
+        );
+        assert_eq!(
+            cell(ValueRef::Blob(&[0x00, 0xab, 0x10])).as_deref(),
+            Some("00AB10")
+        );
+    }
+}

@@ -1,0 +1,137 @@
+//! The text side of SQLite: splitting, capabilities and the history table.
+
+use govup_engine::{Capabilities, Dialect, SplitError, Statement};
+
+/// SQLite's [`Dialect`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Sqlite;
+
+/// The one instance drivers and the engine share.
+pub static DIALECT: Sqlite = Sqlite;
+
+/// The history columns in SQLite's types. SQLite ignores declared lengths, so every text column
+/// is plain `TEXT`; the engine writes numbers inline, which `INTEGER` affinity stores as integers.
+const HISTORY_COLUMNS: &[(&str, &str)] = &[
+    ("step_dir", "TEXT NOT NULL"),
+    ("patch_path", "TEXT NOT NULL PRIMARY KEY"),
+    ("file_name", "TEXT NOT NULL"),
+    ("patch_kind", "TEXT NOT NULL"),
+    ("sha256", "TEXT NOT NULL"),
+    ("role_name", "TEXT NULL"),
+    ("schema_name", "TEXT NULL"),
+    ("target_version", "TEXT NOT NULL"),
+    ("started_at", "TEXT NOT NULL"),
+    ("finished_at", "TEXT NULL"),
+    ("duration_ms", "INTEGER NULL"),
+    ("statements_total", "INTEGER NOT NULL"),
+    ("statements_done", "INTEGER NOT NULL"),
+    ("status", "TEXT NOT NULL"),
+    ("error_text", "TEXT NULL"),
+    ("govup_version", "TEXT NOT NULL"),
+];
+
+impl Dialect for Sqlite {
+    fn name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn split(&self, sql: &str) -> Result<Vec<Statement>, SplitError> {
+        crate::split::split(sql)
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            transactional_ddl: true,
+            session_lock: false,
+            schemas: false,
+        }
+    }
+
+    fn history_ddl(&self, table: &str) -> String {
+        let columns: Vec<String> = HISTORY_COLUMNS
+            .iter()
+            .map(|(name, ty)| format!("  {name} {ty}"))
+            .collect();
+        format!(
+            "CREATE TABLE IF NOT EXISTS {table} (\n{}\n)",
+            columns.join(",\n")
+        )
+    }
+
+    fn history_exists_sql(&self, schema: Option<&str>) -> String {
+        // SQLite has no schemas, but an attached database answers the same question through its
+        // own catalogue, so a name is honoured rather than ignored.
+        let catalogue = match schema {
+            Some(s) => format!("{}.sqlite_master", self.quote_ident(s)),
+            None => "sqlite_master".to_string(),
+        };
+        format!("SELECT 1 FROM {catalogue} WHERE type='table' AND name='govup_history'")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn name_and_capabilities() {
+        assert_eq!(DIALECT.name(), "sqlite");
+        let caps = DIALECT.capabilities();
+        assert!(caps.transactional_ddl);
+        assert!(!caps.session_lock);
+        assert!(!caps.schemas);
+    }
+
+    #[test]
+    fn history_ddl_has_every_column_in_order() {
+        let ddl = DIALECT.history_ddl("\"govup_history\"");
+        assert!(ddl.starts_with("CREATE TABLE IF NOT EXISTS \"govup_history\" (\n"));
+        assert!(ddl.ends_with("\n)"));
+        let expected = [
+            "step_dir TEXT NOT NULL",
+            "patch_path TEXT NOT NULL PRIMARY KEY",
+            "file_name TEXT NOT NULL",
+            "patch_kind TEXT NOT NULL",
+            "sha256 TEXT NOT NULL",
+            "role_name TEXT NULL",
+            "schema_name TEXT NULL",
+            "target_version TEXT NOT NULL",
+            "started_at TEXT NOT NULL",
+            "finished_at TEXT NULL",
+            "duration_ms INTEGER NULL",
+            "statements_total INTEGER NOT NULL",
+            "statements_done INTEGER NOT NULL",
+            "status TEXT NOT NULL",
+            "error_text TEXT NULL",
+            "govup_version TEXT NOT NULL",
+        ];
+        let got: Vec<&str> = ddl
+            .lines()
+            .skip(1)
+            .filter(|l| *l != ")")
+            .map(|l| l.trim().trim_end_matches(','))
+            .collect();
+        assert_eq!(got, expected);
+        // One statement, so the engine can run it as one.
+        assert_eq!(DIALECT.split(&ddl).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn history_exists_queries() {
+        assert_eq!(
+            DIALECT.history_exists_sql(None),
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='govup_history'"
+        );
+        assert_eq!(
+            DIALECT.history_exists_sql(Some("aux")),
+            "SELECT 1 FROM \"aux\".sqlite_master WHERE type='table' AND name='govup_history'"
+        );
+    }
+
+    #[test]
+    fn quoting() {
+        assert_eq!(DIALECT.quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(DIALECT.quote_literal("it's"), "'it''s'");
+        assert_eq!(DIALECT.qualify(None, "govup_history"), "\"govup_history\"");
+    }
+}

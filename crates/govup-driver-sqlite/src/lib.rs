@@ -1,0 +1,38 @@
+//! The SQLite driver of govup: SQLite's [`Dialect`](govup_engine::Dialect) (statement
+//! splitting, the history table, capabilities) and a [`Driver`] over one database file.
+//!
+//! SQLite is govup's embedded default: the engine is compiled in (rusqlite's `bundled`), so it
+//! works on a machine with no server and no system library. A database is a file named by a
+//! `sqlite:PATH` or `sqlite://PATH` URL ([`path_of`]); connecting creates an empty file when
+//! there is none, because an upgrade from an empty version starts from nothing.
+//!
+//! The upgrade lock is SQLite's write lock, which only a transaction holds: while locked the
+//! connection always sits inside a `BEGIN IMMEDIATE` transaction, and the engine's
+//! begin/commit/rollback are mapped onto it (see the `lock` module for the exact rules). A second
+//! process asking for the lock waits two seconds and then gets a clear "busy" error.
+//!
+//! What this crate deliberately does not do:
+//! - schemas: SQLite has none, so `use_schema(Some(_))` is an error and a schema map must not
+//!   route SQLite patches to schemas;
+//! - URL options (`?mode=ro`, `file:` URIs, percent-decoding): the path is taken literally;
+//! - connection tuning: it leaves the journal mode and `PRAGMA foreign_keys` as the file and
+//!   SQLite's defaults have them, since a patch tree is written against those defaults;
+//! - statements SQLite refuses inside a transaction (`VACUUM`, changing `journal_mode`) cannot
+//!   run while the lock is held.
+
+mod connection;
+mod dialect;
+mod lock;
+mod split;
+mod url;
+
+use govup_engine::{DbError, Driver};
+
+pub use connection::SqliteConnection;
+pub use dialect::{Sqlite, DIALECT};
+pub use url::path_of;
+
+/// Connects to the database file `url` names (`sqlite:PATH` or `sqlite://PATH`).
+pub fn connect(url: &str) -> Result<Box<dyn Driver>, DbError> {
+    Ok(Box::new(SqliteConnection::connect(url)?))
+}

@@ -1,0 +1,65 @@
+//! Everything that can stop an apply, each naming the object it is about.
+
+use crate::driver::DbError;
+use govup_planner::PlanError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error("cannot connect to {url}: {error}")]
+    Connect { url: String, error: DbError },
+    #[error("cannot take the upgrade lock on {conn}: {error}")]
+    Lock { conn: String, error: DbError },
+    #[error("cannot use schema {schema} on {conn}: {error}")]
+    Schema { conn: String, schema: String, error: DbError },
+    #[error("cannot read or write govup_history on {conn}: {error}")]
+    History { conn: String, error: DbError },
+    #[error("{path} was applied with sha256 {recorded} but the tree now holds {current}: an applied patch must never change")]
+    ChangedApplied { path: String, recorded: String, current: String },
+    #[error("{path} is partially applied ({done} of its statements ran) and its bytes changed since: statement numbers can no longer be trusted")]
+    ChangedPartial { path: String, done: i64 },
+    #[error("cannot tell which version the database is at: {why}; pass --from VERSION")]
+    UnknownStart { why: String },
+    #[error("{0}")]
+    Plan(#[from] PlanError),
+    #[error("{path}:{line}: cannot split: {message}")]
+    Split { path: String, line: u32, message: String },
+    #[error("cannot read {path}: {error}")]
+    Read { path: String, error: String },
+    #[error("{path}:{line}: statement failed: {first_line}: {error}")]
+    Statement { path: String, line: u32, first_line: String, error: DbError, rolled_back: bool },
+    #[error("cannot commit on {conn}: {error}")]
+    Commit { conn: String, error: DbError },
+}
+
+impl ApplyError {
+    /// True for bad input (exit 2) rather than a failed operation (exit 1).
+    pub fn is_usage(&self) -> bool {
+        match self {
+            ApplyError::UnknownStart { .. } | ApplyError::Split { .. } | ApplyError::Read { .. } => {
+                true
+            }
+            ApplyError::Plan(e) => matches!(e, PlanError::UnknownVersion(_)),
+            _ => false,
+        }
+    }
+
+    /// Lines that follow the headline.
+    pub fn details(&self) -> Vec<String> {
+        match self {
+            ApplyError::Plan(e) => e.details(),
+            ApplyError::Statement { rolled_back: true, .. } => {
+                vec!["rolled back: the database is as it was before this transaction".into()]
+            }
+            ApplyError::Statement { rolled_back: false, .. } => vec![
+                "progress is recorded in govup_history: fix the cause and run the same command again to resume".into(),
+            ],
+            ApplyError::ChangedPartial { .. } => vec![
+                "restore the patch as it was, or pass --continue-changed-patch to run the new file from the first statement not recorded as done".into(),
+            ],
+            ApplyError::ChangedApplied { .. } => vec![
+                "restore the file, or ship the change as a new patch in a new step".into(),
+            ],
+            _ => vec![],
+        }
+    }
+}

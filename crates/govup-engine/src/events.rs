@@ -1,0 +1,55 @@
+//! What the engine reports while it works, and what it did.
+
+use govup_schema_map::Target;
+use std::time::Duration;
+
+/// What happened to one patch or info-patch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Applied { statements: usize, duration: Duration },
+    /// A partial run was completed from `from_statement` (1-based).
+    Resumed { from_statement: usize, statements: usize, duration: Duration },
+    /// The plan skips it; the reason is the plan's.
+    Skipped(String),
+    /// `govup_history` says it already ran here.
+    AlreadyApplied,
+    /// Its role is upgraded by someone else.
+    RoleSkipped,
+    /// Dry run: it would run these many statements.
+    WouldApply { statements: usize },
+}
+
+#[derive(Clone, Debug)]
+pub struct PatchReport {
+    pub step: String,
+    pub path: String,
+    pub info: bool,
+    pub target: Target,
+    pub outcome: Outcome,
+}
+
+/// One statement a dry run would execute, where it would run.
+#[derive(Clone, Debug)]
+pub struct PlannedStatement {
+    pub connection: String,
+    pub schema: Option<String>,
+    pub path: String,
+    pub line: u32,
+    pub text: String,
+}
+
+/// Progress callbacks; every method has a default so an observer implements what it shows.
+pub trait Observer {
+    /// Another govup holds the lock on `conn`; the engine waits for it.
+    fn waiting_for_lock(&mut self, _conn: &str) {}
+    /// The plan is known: this many patches and info-patches will run.
+    fn started(&mut self, _runs: usize, _statements: usize) {}
+    fn step_started(&mut self, _dir: &str) {}
+    fn statement_done(&mut self) {}
+    fn patch_done(&mut self, _report: &PatchReport) {}
+}
+
+/// An observer that shows nothing.
+pub struct Silent;
+
+impl Observer for Silent {}

@@ -1,0 +1,218 @@
+//! The `govup_history` table: one row per patch or info-patch run in a schema.
+//!
+//! Its format is a stability boundary (ARCHITECTURE.md): operators query it, and a newer govup
+//! must read what an older one wrote. Columns are only ever added.
+
+use crate::driver::{DbError, Dialect, Driver};
+
+pub const TABLE: &str = "govup_history";
+
+pub const COLUMNS: [&str; 16] = [
+    "step_dir",
+    "patch_path",
+    "file_name",
+    "patch_kind",
+    "sha256",
+    "role_name",
+    "schema_name",
+    "target_version",
+    "started_at",
+    "finished_at",
+    "duration_ms",
+    "statements_total",
+    "statements_done",
+    "status",
+    "error_text",
+    "govup_version",
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    Applied,
+    Failed,
+    /// Some statements ran; `statements_done` says how many.
+    Partial,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Applied => "applied",
+            Status::Failed => "failed",
+            Status::Partial => "partial",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Status> {
+        match s {
+            "applied" => Some(Status::Applied),
+            "failed" => Some(Status::Failed),
+            "partial" => Some(Status::Partial),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Patch,
+    Info,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Patch => "patch",
+            Kind::Info => "info",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    pub step_dir: String,
+    pub patch_path: String,
+    pub file_name: String,
+    pub kind: Kind,
+    pub sha256: String,
+    pub role_name: Option<String>,
+    pub schema_name: Option<String>,
+    pub target_version: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub duration_ms: Option<i64>,
+    pub statements_total: i64,
+    pub statements_done: i64,
+    pub status: Status,
+    pub error_text: Option<String>,
+    pub govup_version: String,
+}
+
+/// The history table of one schema on one connection.
+pub struct Table<'d> {
+    pub dialect: &'d dyn Dialect,
+    pub schema: Option<String>,
+    name: String,
+}
+
+impl<'d> Table<'d> {
+    pub fn new(dialect: &'d dyn Dialect, schema: Option<&str>) -> Table<'d> {
+        Table { dialect, schema: schema.map(str::to_string), name: dialect.qualify(schema, TABLE) }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn exists(&self, db: &mut dyn Driver) -> Result<bool, DbError> {
+        Ok(!db.query(&self.dialect.history_exists_sql(self.schema.as_deref()))?.is_empty())
+    }
+
+    pub fn create(&self, db: &mut dyn Driver) -> Result<(), DbError> {
+        db.execute(&self.dialect.history_ddl(&self.name))
+    }
+
+    /// Every row; an absent table reads as no rows.
+    pub fn read(&self, db: &mut dyn Driver) -> Result<Vec<Row>, DbError> {
+        if !self.exists(db)? {
+            return Ok(vec![]);
+        }
+        let sql = format!("SELECT {} FROM {}", COLUMNS.join(", "), self.name);
+        db.query(&sql)?.into_iter().map(|cells| parse_row(&cells)).collect()
+    }
+
+    pub fn insert_sql(&self, row: &Row) -> String {
+        let d = self.dialect;
+        let text = |s: &str| d.quote_literal(s);
+        let opt = |s: &Option<String>| s.as_deref().map_or("NULL".to_string(), |v| d.quote_literal(v));
+        let values = [
+            text(&row.step_dir),
+            text(&row.patch_path),
+            text(&row.file_name),
+            text(row.kind.as_str()),
+            text(&row.sha256),
+            opt(&row.role_name),
+            opt(&row.schema_name),
+            text(&row.target_version),
+            text(&row.started_at),
+            opt(&row.finished_at),
+            row.duration_ms.map_or("NULL".to_string(), |n| n.to_string()),
+            row.statements_total.to_string(),
+            row.statements_done.to_string(),
+            text(row.status.as_str()),
+            opt(&row.error_text),
+            text(&row.govup_version),
+        ];
+        format!("INSERT INTO {} ({}) VALUES ({})", self.name, COLUMNS.join(", "), values.join(", "))
+    }
+
+    /// Replaces the row of `row.patch_path` (there is at most one per schema).
+    pub fn update_sql(&self, row: &Row) -> String {
+        let d = self.dialect;
+        let opt = |s: &Option<String>| s.as_deref().map_or("NULL".to_string(), |v| d.quote_literal(v));
+        format!(
+            "UPDATE {} SET step_dir = {}, sha256 = {}, target_version = {}, started_at = {}, finished_at = {}, duration_ms = {}, statements_total = {}, statements_done = {}, status = {}, error_text = {}, govup_version = {} WHERE patch_path = {}",
+            self.name,
+            d.quote_literal(&row.step_dir),
+            d.quote_literal(&row.sha256),
+            d.quote_literal(&row.target_version),
+            d.quote_literal(&row.started_at),
+            opt(&row.finished_at),
+            row.duration_ms.map_or("NULL".to_string(), |n| n.to_string()),
+            row.statements_total,
+            row.statements_done,
+            d.quote_literal(row.status.as_str()),
+            opt(&row.error_text),
+            d.quote_literal(&row.govup_version),
+            d.quote_literal(&row.patch_path),
+        )
+    }
+
+    /// Records that `done` statements of the patch at `path` have completed.
+    pub fn progress_sql(&self, path: &str, done: i64) -> String {
+        format!(
+            "UPDATE {} SET statements_done = {done} WHERE patch_path = {}",
+            self.name,
+            self.dialect.quote_literal(path)
+        )
+    }
+}
+
+fn parse_row(cells: &[Option<String>]) -> Result<Row, DbError> {
+    let bad = |what: &str| DbError::new(format!("{TABLE} has an unreadable row: {what}"));
+    if cells.len() != COLUMNS.len() {
+        return Err(bad("wrong number of columns"));
+    }
+    let text = |i: usize| cells[i].clone().ok_or_else(|| bad(COLUMNS[i]));
+    let number = |i: usize| -> Result<i64, DbError> {
+        text(i)?.trim().parse().map_err(|_| bad(COLUMNS[i]))
+    };
+    let kind = match text(3)?.as_str() {
+        "patch" => Kind::Patch,
+        "info" => Kind::Info,
+        _ => return Err(bad("patch_kind")),
+    };
+    Ok(Row {
+        step_dir: text(0)?,
+        patch_path: text(1)?,
+        file_name: text(2)?,
+        kind,
+        sha256: text(4)?.trim().to_string(),
+        role_name: cells[5].clone(),
+        schema_name: cells[6].clone(),
+        target_version: text(7)?,
+        started_at: text(8)?,
+        finished_at: cells[9].clone(),
+        duration_ms: cells[10].as_deref().and_then(|s| s.trim().parse().ok()),
+        statements_total: number(11)?,
+        statements_done: number(12)?,
+        status: Status::parse(text(13)?.trim()).ok_or_else(|| bad("status"))?,
+        error_text: cells[14].clone(),
+        govup_version: text(15)?,
+    })
+}
+
+/// The current time as history records it: UTC, milliseconds, ISO 8601.
+pub fn now() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
