@@ -1,0 +1,226 @@
+//! A live MySQL/MariaDB session.
+
+use govup_engine::driver::{DbError, Dialect, Driver};
+use mysql::prelude::Queryable;
+use mysql::{Conn, Value};
+
+use crate::connect_url::ConnectUrl;
+use crate::dialect::DIALECT;
+use crate::errors::{db_error, describe};
+use crate::lock::{lock_name, WAIT_SECONDS};
+
+/// One connection. Every statement goes through the text protocol, so any statement the server
+/// accepts from the `mysql` client (DDL, `CREATE TRIGGER`, `CALL`, `SHOW`...) works here too.
+pub struct MySqlConnection {
+    conn: Conn,
+    url: ConnectUrl,
+    /// The name of the user-level lock this session holds, if any.
+    held_lock: Option<String>,
+}
+
+impl std::fmt::Debug for MySqlConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MySqlConnection")
+            .field("url", &self.url.describe())
+            .finish_non_exhaustive()
+    }
+}
+
+impl MySqlConnection {
+    /// Connects to the server `url` names (`mysql://` or `mariadb://`).
+    pub fn open(url: &str) -> Result<MySqlConnection, DbError> {
+        let url = ConnectUrl::parse(url)?;
+        let conn = Conn::new(url.client_options()).map_err(|e| {
+            DbError::new(format!(
+                "cannot connect to mysql server {}: {}",
+                url.server(),
+                describe(&e)
+            ))
+        })?;
+        Ok(MySqlConnection {
+            conn,
+            url,
+            held_lock: None,
+        })
+    }
+
+    /// Runs `sql` and returns the rows of its first result set; later result sets (from a
+    /// `CALL`, say) are read to the end so that their errors are not lost.
+    fn rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        let mut result = self.conn.query_iter(sql).map_err(|e| db_error(&e))?;
+        let mut rows = Vec::new();
+        let mut first = true;
+        while let Some(set) = result.iter() {
+            for row in set {
+                let row = row.map_err(|e| db_error(&e))?;
+                if first {
+                    rows.push(
+                        row.unwrap_raw()
+                            .into_iter()
+                            .map(|v| v.and_then(cell_text))
+                            .collect(),
+                    );
+                }
+            }
+            first = false;
+        }
+        Ok(rows)
+    }
+
+    /// The single cell of a one-row, one-column answer.
+    fn scalar(&mut self, sql: &str) -> Result<Option<String>, DbError> {
+        let rows = self.rows(sql)?;
+        Ok(rows
+            .into_iter()
+            .next()
+            .and_then(|row| row.into_iter().next())
+            .flatten())
+    }
+}
+
+impl Driver for MySqlConnection {
+    fn dialect(&self) -> &'static dyn Dialect {
+        &DIALECT
+    }
+
+    fn execute(&mut self, sql: &str) -> Result<(), DbError> {
+        self.rows(sql).map(drop)
+    }
+
+    fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        self.rows(sql)
+    }
+
+    fn lock(&mut self) -> Result<(), DbError> {
+        if self.held_lock.is_some() {
+            return Ok(());
+        }
+        let database = self.scalar("SELECT DATABASE()")?.unwrap_or_default();
+        let name = lock_name(&database);
+        let sql = format!(
+            "SELECT GET_LOCK({}, {WAIT_SECONDS})",
+            DIALECT.quote_literal(&name)
+        );
+        loop {
+            match self.scalar(&sql)?.as_deref() {
+                Some("1") => break,
+                Some("0") => continue,
+                other => {
+                    return Err(DbError::new(format!(
+                        "cannot take lock '{name}' on {}: GET_LOCK returned {}",
+                        self.url.server(),
+                        other.unwrap_or("NULL")
+                    )))
+                }
+            }
+        }
+        self.held_lock = Some(name);
+        Ok(())
+    }
+
+    fn unlock(&mut self) -> Result<(), DbError> {
+        let Some(name) = self.held_lock.take() else {
+            return Ok(());
+        };
+        let sql = format!("SELECT RELEASE_LOCK({})", DIALECT.quote_literal(&name));
+        match self.scalar(&sql)?.as_deref() {
+            Some("1") => Ok(()),
+            _ => Err(DbError::new(format!(
+                "lock '{name}' on {} was no longer held by this connection",
+                self.url.server()
+            ))),
+        }
+    }
+
+    fn use_schema(&mut self, schema: Option<&str>) -> Result<(), DbError> {
+        let target = match schema {
+            Some(s) => s.to_string(),
+            None => match &self.url.database {
+                Some(d) => d.clone(),
+                // MySQL cannot deselect a database; without one in the URL there is nothing to
+                // go back to.
+                None => return Ok(()),
+            },
+        };
+        self.conn
+            .query_drop(format!("USE {}", DIALECT.quote_ident(&target)))
+            .map_err(|e| match e {
+                // The server's message already names the database: `Unknown database 'x'`.
+                mysql::Error::MySqlError(_) => db_error(&e),
+                other => DbError::new(format!(
+                    "cannot switch to database '{target}': {}",
+                    describe(&other)
+                )),
+            })
+    }
+
+    fn describe(&self) -> String {
+        self.url.describe()
+    }
+}
+
+/// A cell as text. The text protocol sends every value as bytes; the other variants only come
+/// from the binary protocol and are formatted the way the server would print them.
+fn cell_text(value: Value) -> Option<String> {
+    Some(match value {
+        Value::NULL => return None,
+        Value::Bytes(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        },
+        Value::Int(n) => n.to_string(),
+        Value::UInt(n) => n.to_string(),
+        Value::Float(x) => x.to_string(),
+        Value::Double(x) => x.to_string(),
+        Value::Date(y, mo, d, h, mi, s, us) => {
+            let mut text = format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}");
+            if us > 0 {
+                text.push_str(&format!(".{us:06}"));
+            }
+            text
+        }
+        Value::Time(negative, days, h, mi, s, us) => {
+            let hours = u64::from(days) * 24 + u64::from(h);
+            let mut text = format!(
+                "{}{hours:02}:{mi:02}:{s:02}",
+                if negative { "-" } else { "" }
+            );
+            if us > 0 {
+                text.push_str(&format!(".{us:06}"));
+            }
+            text
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_as_text() {
+        assert_eq!(cell_text(Value::NULL), None);
+        assert_eq!(
+            cell_text(Value::Bytes(b"abc".to_vec())).as_deref(),
+            Some("abc")
+        );
+        assert_eq!(
+            cell_text(Value::Bytes(vec![b'a', 0xff])).as_deref(),
+            Some("a\u{fffd}")
+        );
+        assert_eq!(cell_text(Value::Int(-3)).as_deref(), Some("-3"));
+        assert_eq!(cell_text(Value::UInt(7)).as_deref(), Some("7"));
+        assert_eq!(
+            cell_text(Value::Date(2024, 1, 5, 3, 4, 5, 0)).as_deref(),
+            Some("2024-01-05 03:04:05")
+        );
+        assert_eq!(
+            cell_text(Value::Date(2024, 1, 5, 3, 4, 5, 120)).as_deref(),
+            Some("2024-01-05 03:04:05.000120")
+        );
+        assert_eq!(
+            cell_text(Value::Time(true, 1, 2, 3, 4, 0)).as_deref(),
+            Some("-26:03:04")
+        );
+    }
+}

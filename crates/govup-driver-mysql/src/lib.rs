@@ -1,0 +1,47 @@
+//! The MySQL/MariaDB driver of govup: the [`MySql`] dialect (statement splitting, quoting, the
+//! history table) and [`MySqlConnection`], a live session that runs patches, queries and holds
+//! the upgrade lock.
+//!
+//! Splitting follows the `mysql` command-line client, because that is how patch files for MySQL
+//! are written and tested: `;` ends a statement outside `'...'` and `"..."` strings (backslash
+//! escapes and doubled quotes), `` `...` `` identifiers, `#`, `-- ` and `/* */` comments.
+//! `/*! ... */` and `/*M! ... */` comments are code the server runs, so they stay in the
+//! statement text (a statement may be just one of them). A line `DELIMITER xx` outside a
+//! statement switches the terminator to `xx` until the next `DELIMITER` line, as trigger and
+//! procedure bodies need; the `DELIMITER` lines are not statements.
+//!
+//! URLs are `mysql://user:password@host:port/database` or `mariadb://...` (the same client
+//! either way), port 3306 by default. Query parameters:
+//! - `ssl-mode=DISABLED|REQUIRED|VERIFY_CA|VERIFY_IDENTITY` (also spelled `ssl_mode` or
+//!   `sslmode`): TLS only when asked for, through rustls. `REQUIRED` encrypts without checking
+//!   the certificate, as the `mysql` client does; `PREFERRED` (TLS if the server offers it) is
+//!   refused rather than silently falling back to plain text.
+//! - `ssl-ca=PATH`: the CA certificate (PEM or DER) for the two `VERIFY_*` modes; without it the
+//!   built-in web PKI roots are used.
+//! - `connect-timeout=SECONDS` (default 30).
+//!
+//! The lock is `GET_LOCK('govup:<database>')`, a user-level lock that the server drops with the
+//! session. A "schema" is a MySQL database: [`Driver::use_schema`] runs `USE`.
+//!
+//! What this crate deliberately does not do: it does not wrap DDL in transactions (MySQL commits
+//! every DDL statement implicitly, hence `transactional_ddl = false`), it does not use prepared
+//! statements (the text protocol accepts every statement kind), it never reconnects (a new
+//! session would silently lose the lock), it never changes `sql_mode` or other session settings
+//! a patch may rely on, and it does not honour `NO_BACKSLASH_ESCAPES` when splitting or quoting.
+
+mod connect_url;
+mod connection;
+mod dialect;
+mod errors;
+mod lock;
+mod split;
+
+use govup_engine::driver::{DbError, Driver};
+
+pub use connection::MySqlConnection;
+pub use dialect::{MySql, DIALECT};
+
+/// Opens a connection to the MySQL or MariaDB server `url` names.
+pub fn connect(url: &str) -> Result<Box<dyn Driver>, DbError> {
+    Ok(Box::new(MySqlConnection::open(url)?))
+}
