@@ -1,0 +1,163 @@
+//! A live PostgreSQL session implementing [`Driver`].
+
+use govup_engine::{DbError, Dialect, Driver};
+use postgres::config::SslMode;
+use postgres::{Client, NoTls, SimpleQueryMessage};
+
+use crate::dialect::DIALECT;
+use crate::error::one_line;
+use crate::lock;
+use crate::tls;
+use crate::url::Target;
+
+/// One connection. Statements and queries go through the simple-query protocol, so any statement
+/// (DO blocks, function bodies) runs as written and every cell comes back as text; only
+/// `COPY ... FROM STDIN` cannot work, as it waits for data that a patch file does not carry.
+pub struct PgConnection {
+    client: Client,
+    target: Target,
+    /// `SHOW search_path` at connect time, in a form `SET search_path TO` accepts back.
+    home_search_path: String,
+    locked: bool,
+}
+
+/// Opens a connection to `url` (`postgres://` or `postgresql://`).
+pub fn connect(url: &str) -> Result<Box<dyn Driver>, DbError> {
+    Ok(Box::new(PgConnection::open(url)?))
+}
+
+impl PgConnection {
+    pub fn open(url: &str) -> Result<PgConnection, DbError> {
+        let mut target = Target::parse(url).map_err(DbError::new)?;
+        let fail = |target: &Target, why: &str| {
+            DbError::new(format!(
+                "cannot connect to {}: {}",
+                target.described,
+                target.scrub(why)
+            ))
+        };
+        let connector = tls::connector(&target.tls).map_err(|why| fail(&target, &why))?;
+        let connected = match connector {
+            Some(connector) => target.config.ssl_mode(SslMode::Require).connect(connector),
+            None => target.config.ssl_mode(SslMode::Disable).connect(NoTls),
+        };
+        let mut client = connected.map_err(|e| fail(&target, &one_line(&e, None).message))?;
+        let home_search_path = first_cell(&mut client, "SHOW search_path")
+            .map_err(|e| fail(&target, &one_line(&e, None).message))?
+            .unwrap_or_else(|| "DEFAULT".to_string());
+        Ok(PgConnection {
+            client,
+            target,
+            home_search_path,
+            locked: false,
+        })
+    }
+
+    fn fail(&self, err: &postgres::Error, sql: &str) -> DbError {
+        DbError::new(self.target.scrub(&one_line(err, Some(sql)).message))
+    }
+
+    fn ask(&mut self, sql: &str) -> Result<Option<String>, DbError> {
+        first_cell(&mut self.client, sql).map_err(|e| self.fail(&e, sql))
+    }
+}
+
+/// The first column of the first row, None when there is no row or the cell is NULL.
+fn first_cell(client: &mut Client, sql: &str) -> Result<Option<String>, postgres::Error> {
+    for message in client.simple_query(sql)? {
+        if let SimpleQueryMessage::Row(row) = message {
+            return Ok(row.try_get(0)?.map(str::to_string));
+        }
+    }
+    Ok(None)
+}
+
+impl Driver for PgConnection {
+    fn dialect(&self) -> &'static dyn Dialect {
+        &DIALECT
+    }
+
+    fn execute(&mut self, sql: &str) -> Result<(), DbError> {
+        self.client
+            .batch_execute(sql)
+            .map_err(|e| self.fail(&e, sql))
+    }
+
+    fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        let messages = self
+            .client
+            .simple_query(sql)
+            .map_err(|e| self.fail(&e, sql))?;
+        let mut rows = Vec::new();
+        for message in messages {
+            if let SimpleQueryMessage::Row(row) = message {
+                let cells = (0..row.len())
+                    .map(|i| row.try_get(i).map(|cell| cell.map(str::to_string)))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| self.fail(&e, sql))?;
+                rows.push(cells);
+            }
+        }
+        Ok(rows)
+    }
+
+    fn lock(&mut self) -> Result<(), DbError> {
+        // Advisory locks stack: taking it twice would need two unlocks.
+        if self.locked {
+            return Ok(());
+        }
+        let context = |e: DbError, target: &Target| {
+            DbError::new(format!(
+                "cannot take the upgrade lock on {}: {}",
+                target.described, e.message
+            ))
+        };
+        let taken = self
+            .ask(&lock::try_lock_sql())
+            .map_err(|e| context(e, &self.target))?;
+        if taken.as_deref() != Some("t") {
+            // Another session holds it: wait, since the contract is to block until it is free.
+            self.ask(&lock::lock_sql())
+                .map_err(|e| context(e, &self.target))?;
+        }
+        self.locked = true;
+        Ok(())
+    }
+
+    fn unlock(&mut self) -> Result<(), DbError> {
+        if !self.locked {
+            return Ok(());
+        }
+        let released = self.ask(&lock::unlock_sql())?;
+        self.locked = false;
+        match released.as_deref() {
+            Some("t") => Ok(()),
+            _ => Err(DbError::new(format!(
+                "the upgrade lock on {} was not held by this session",
+                self.target.described
+            ))),
+        }
+    }
+
+    fn use_schema(&mut self, schema: Option<&str>) -> Result<(), DbError> {
+        let sql = match schema {
+            Some(name) => {
+                // SET search_path accepts a missing schema silently; the engine must hear of it.
+                let exists = format!(
+                    "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = {}",
+                    DIALECT.quote_literal(name)
+                );
+                if self.ask(&exists)?.is_none() {
+                    return Err(DbError::new(format!("schema \"{name}\" does not exist")));
+                }
+                format!("SET search_path TO {}", DIALECT.quote_ident(name))
+            }
+            None => format!("SET search_path TO {}", self.home_search_path),
+        };
+        self.execute(&sql)
+    }
+
+    fn describe(&self) -> String {
+        self.target.described.clone()
+    }
+}

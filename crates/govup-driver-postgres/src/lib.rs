@@ -1,0 +1,27 @@
+//! PostgreSQL for govup: the [`Postgres`] dialect (splitting patches the way `psql` does, quoting,
+//! the history table) and [`PgConnection`], a live session implementing the engine's `Driver`.
+//!
+//! - [`split`]: statements end at `;` outside literals, quoted identifiers, comments, dollar
+//!   quotes, parentheses and SQL-standard function bodies;
+//! - [`connect`]: `postgres://` / `postgresql://` URLs through the synchronous `postgres` client,
+//!   with rustls only when `sslmode` asks for TLS (libpq's meanings of `require`, `verify-ca`,
+//!   `verify-full`, and `sslrootcert`);
+//! - the upgrade lock is a session-level advisory lock, so a crashed run never leaves it behind;
+//! - `use_schema` moves `search_path` and puts the connection's own back afterwards.
+//!
+//! What it deliberately does not do: it never decides what to run or records history (the
+//! engine does, through the `Driver` trait), never interprets `psql` meta-commands, never reads
+//! `~/.pgpass`, `PG*` environment variables or the system certificate store, and never links
+//! OpenSSL. Passwords never appear in its messages: URLs are shown as `user:***@`.
+
+mod connection;
+mod dialect;
+mod error;
+mod lock;
+mod split;
+mod tls;
+mod url;
+
+pub use connection::{connect, PgConnection};
+pub use dialect::{Postgres, DIALECT};
+pub use split::split;
