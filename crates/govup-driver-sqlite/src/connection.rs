@@ -136,14 +136,14 @@ impl Driver for SqliteConnection {
     }
 
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        let mut stmt = self.conn.prepare(sql).map_err(DbError::new)?;
+        let mut stmt = self.conn.prepare(sql).map_err(crate::error::sqlite_error)?;
         let width = stmt.column_count();
-        let mut rows = stmt.query([]).map_err(DbError::new)?;
+        let mut rows = stmt.query([]).map_err(crate::error::sqlite_error)?;
         let mut out = Vec::new();
-        while let Some(row) = rows.next().map_err(DbError::new)? {
+        while let Some(row) = rows.next().map_err(crate::error::sqlite_error)? {
             let mut cells = Vec::with_capacity(width);
             for i in 0..width {
-                cells.push(cell(row.get_ref(i).map_err(DbError::new)?));
+                cells.push(cell(row.get_ref(i).map_err(crate::error::sqlite_error)?));
             }
             out.push(cells);
         }

@@ -65,7 +65,7 @@ impl Transactions {
 
     /// Opens the immediate transaction that is the lock, waiting at most [`LOCK_WAIT`].
     fn begin_immediate(conn: &Connection, path: &Path) -> Result<(), DbError> {
-        let wait = |d| conn.busy_timeout(d).map_err(DbError::new);
+        let wait = |d| conn.busy_timeout(d).map_err(crate::error::sqlite_error);
         wait(LOCK_WAIT)?;
         let result = run(conn, "BEGIN IMMEDIATE");
         wait(STATEMENT_WAIT)?;
@@ -144,7 +144,7 @@ impl Transactions {
         if self.locked {
             self.hold(conn, path)?;
         } else {
-            run(conn, "BEGIN").map_err(DbError::new)?;
+            run(conn, "BEGIN").map_err(crate::error::sqlite_error)?;
         }
         self.in_work = true;
         Ok(())
@@ -166,7 +166,7 @@ impl Transactions {
             }
         } else {
             // On failure the transaction stays open and the engine's rollback() ends it.
-            run(conn, "COMMIT").map_err(DbError::new)?;
+            run(conn, "COMMIT").map_err(crate::error::sqlite_error)?;
         }
         self.in_work = false;
         // The commit stands even if the lock cannot be re-taken; see the module documentation.
@@ -178,7 +178,7 @@ impl Transactions {
         self.in_work = false;
         // Nothing open means SQLite already rolled back: the engine's request is satisfied.
         if !conn.is_autocommit() {
-            run(conn, "ROLLBACK").map_err(DbError::new)?;
+            run(conn, "ROLLBACK").map_err(crate::error::sqlite_error)?;
         }
         let _ = self.hold(conn, path);
         Ok(())
@@ -196,13 +196,13 @@ impl Transactions {
             if conn.is_autocommit() {
                 return Err(rolled_back(path));
             }
-            return run(conn, sql).map_err(DbError::new);
+            return run(conn, sql).map_err(crate::error::sqlite_error);
         }
         if !self.locked {
-            return run(conn, sql).map_err(DbError::new);
+            return run(conn, sql).map_err(crate::error::sqlite_error);
         }
         self.hold(conn, path)?;
-        run(conn, sql).map_err(DbError::new)?;
+        run(conn, sql).map_err(crate::error::sqlite_error)?;
         if let Err(e) = run(conn, "COMMIT") {
             // Leave nothing pending that the caller was told failed.
             let _ = run(conn, "ROLLBACK");

@@ -8,7 +8,9 @@ use crate::error::ApplyError;
 use crate::events::{Observer, Outcome, PatchReport, PlannedStatement};
 use crate::history::{self, Kind, Row, Status, Table};
 use crate::origin::{self, Source};
-use govup_planner::{plan, Contents, DbType, Request, SkipReason, SqlFile, Tree, Version, VersionGraph};
+use govup_planner::{
+    plan, Contents, DbType, Request, SkipReason, SqlFile, Tree, Version, VersionGraph,
+};
 use govup_schema_map::{route, Disposition, RoutedPlan, SchemaMap, Target};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -87,19 +89,28 @@ pub fn apply(
     observer: &mut dyn Observer,
 ) -> Result<Report, ApplyError> {
     let started = Instant::now();
-    let locked =
-        if opts.dry_run { Locked::without_lock(conns) } else { Locked::acquire(conns)? };
+    let locked = if opts.dry_run {
+        Locked::without_lock(conns)
+    } else {
+        Locked::acquire(conns)?
+    };
     let conns = &mut *locked.conns;
 
     let targets = job.map.info_patch_targets();
+    // A schema that does not exist must stop the run before anything is read or written.
+    for target in &targets {
+        conns.for_target(target).use_schema(&target.schema)?;
+    }
     let mut rows: HashMap<Target, Vec<Row>> = HashMap::new();
     for target in &targets {
         let conn = conns.for_target(target);
         let table = Table::new(conn.driver.dialect(), target.schema.as_deref());
-        let read = table.read(conn.driver.as_mut()).map_err(|error| ApplyError::History {
-            conn: conn.driver.describe(),
-            error,
-        })?;
+        let read = table
+            .read(conn.driver.as_mut())
+            .map_err(|error| ApplyError::History {
+                conn: conn.driver.describe(),
+                error,
+            })?;
         rows.insert(target.clone(), read);
     }
     verify_checksums(job, &rows)?;
@@ -109,7 +120,11 @@ pub fn apply(
         Start::Auto => detect_start(conns, &targets, &rows)?,
     };
     let contents = Contents::new(job.tree, job.graph, job.db);
-    let request = Request { from: from.clone(), to: job.to.clone(), allow_lateral: opts.allow_lateral };
+    let request = Request {
+        from: from.clone(),
+        to: job.to.clone(),
+        allow_lateral: opts.allow_lateral,
+    };
     let routed = route(plan(&contents, &request)?, job.map);
 
     let mut patches = Vec::new();
@@ -129,10 +144,17 @@ pub fn apply(
             let sql = &p.planned.patch.sql;
             let history = rows.get(&p.target).map(Vec::as_slice).unwrap_or(&[]);
             let outcome = outcome.or_else(|| {
-                applied_identity(history, &p.planned.patch.file, sql).then_some(Outcome::AlreadyApplied)
+                applied_identity(history, &p.planned.patch.file, sql)
+                    .then_some(Outcome::AlreadyApplied)
             });
             if let Some(outcome) = outcome {
-                patches.push(report(&step.planned.dir, &sql.path, false, &p.target, outcome));
+                patches.push(report(
+                    &step.planned.dir,
+                    &sql.path,
+                    false,
+                    &p.target,
+                    outcome,
+                ));
                 continue;
             }
             let dialect = conns.for_target(&p.target).driver.dialect();
@@ -152,8 +174,17 @@ pub fn apply(
         if let Some(info) = &step.planned.info_patch {
             for target in &step.info_targets {
                 let history = rows.get(target).map(Vec::as_slice).unwrap_or(&[]);
-                if history.iter().any(|r| r.patch_path == info.path && r.status == Status::Applied) {
-                    patches.push(report(&step.planned.dir, &info.path, true, target, Outcome::AlreadyApplied));
+                if history
+                    .iter()
+                    .any(|r| r.patch_path == info.path && r.status == Status::Applied)
+                {
+                    patches.push(report(
+                        &step.planned.dir,
+                        &info.path,
+                        true,
+                        target,
+                        Outcome::AlreadyApplied,
+                    ));
                     continue;
                 }
                 let dialect = conns.for_target(target).driver.dialect();
@@ -180,22 +211,41 @@ pub fn apply(
             .iter()
             .flat_map(|r| {
                 let conn = conns.for_target(&r.target).driver.describe();
-                r.statements[r.first..].iter().map(move |s| PlannedStatement {
-                    connection: conn.clone(),
-                    schema: r.target.schema.clone(),
-                    path: r.path.clone(),
-                    line: s.line,
-                    text: s.text.clone(),
-                })
+                r.statements[r.first..]
+                    .iter()
+                    .map(move |s| PlannedStatement {
+                        connection: conn.clone(),
+                        schema: r.target.schema.clone(),
+                        path: r.path.clone(),
+                        line: s.line,
+                        text: s.text.clone(),
+                    })
             })
             .collect();
         for r in &runs {
             let dir = &routed.steps[r.step].planned.dir;
-            let outcome = Outcome::WouldApply { statements: r.statements.len() - r.first };
-            patches.push(report(dir, &r.path, r.kind == Kind::Info, &r.target, outcome));
+            let outcome = Outcome::WouldApply {
+                statements: r.statements.len() - r.first,
+            };
+            patches.push(report(
+                dir,
+                &r.path,
+                r.kind == Kind::Info,
+                &r.target,
+                outcome,
+            ));
         }
         sort_like_plan(&mut patches, &routed);
-        return Ok(Report { from, source, plan: routed, patches, statements, would_run, duration: started.elapsed(), warnings });
+        return Ok(Report {
+            from,
+            source,
+            plan: routed,
+            patches,
+            statements,
+            would_run,
+            duration: started.elapsed(),
+            warnings,
+        });
     }
 
     let caps = conns.main().driver.dialect().capabilities();
@@ -207,7 +257,13 @@ pub fn apply(
         ));
     }
     observer.started(runs.len(), statements);
-    let mut exec = Executor { conns, opts, observer, caps, whole: opts.tx == TxMode::All && caps.transactional_ddl };
+    let mut exec = Executor {
+        conns,
+        opts,
+        observer,
+        caps,
+        whole: opts.tx == TxMode::All && caps.transactional_ddl,
+    };
     exec.begin_if(exec.whole)?;
     exec.ensure_history(&targets)?;
     let mut current_step = None;
@@ -217,11 +273,18 @@ pub fn apply(
                 exec.end_step()?;
             }
             current_step = Some(run.step);
-            exec.observer.step_started(&routed.steps[run.step].planned.dir);
+            exec.observer
+                .step_started(&routed.steps[run.step].planned.dir);
             exec.begin_if(exec.per_step())?;
         }
         let outcome = exec.run(run)?;
-        let rep = report(&routed.steps[run.step].planned.dir, &run.path, run.kind == Kind::Info, &run.target, outcome);
+        let rep = report(
+            &routed.steps[run.step].planned.dir,
+            &run.path,
+            run.kind == Kind::Info,
+            &run.target,
+            outcome,
+        );
         exec.observer.patch_done(&rep);
         patches.push(rep);
     }
@@ -230,25 +293,52 @@ pub fn apply(
     }
     exec.commit_if(exec.whole)?;
     sort_like_plan(&mut patches, &routed);
-    Ok(Report { from, source, plan: routed, patches, statements, would_run: vec![], duration: started.elapsed(), warnings })
+    Ok(Report {
+        from,
+        source,
+        plan: routed,
+        patches,
+        statements,
+        would_run: vec![],
+        duration: started.elapsed(),
+        warnings,
+    })
 }
 
 fn report(step: &str, path: &str, info: bool, target: &Target, outcome: Outcome) -> PatchReport {
-    PatchReport { step: step.to_string(), path: path.to_string(), info, target: target.clone(), outcome }
+    PatchReport {
+        step: step.to_string(),
+        path: path.to_string(),
+        info,
+        target: target.clone(),
+        outcome,
+    }
 }
 
 /// Reports in the plan's order: steps in route order, patches then info-patches.
 fn sort_like_plan(patches: &mut [PatchReport], routed: &RoutedPlan) {
-    let order: HashMap<&str, usize> =
-        routed.steps.iter().enumerate().map(|(i, s)| (s.planned.dir.as_str(), i)).collect();
-    patches.sort_by_key(|p| (order.get(p.step.as_str()).copied().unwrap_or(usize::MAX), p.info));
+    let order: HashMap<&str, usize> = routed
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.planned.dir.as_str(), i))
+        .collect();
+    patches.sort_by_key(|p| {
+        (
+            order.get(p.step.as_str()).copied().unwrap_or(usize::MAX),
+            p.info,
+        )
+    });
 }
 
 /// Is this identity (file name, sha256) recorded as applied in this schema's history?
 fn applied_identity(history: &[Row], file: &str, sql: &SqlFile) -> bool {
     let sha = sql.sha256.to_hex();
     history.iter().any(|r| {
-        r.kind == Kind::Patch && r.status == Status::Applied && r.file_name == file && r.sha256 == sha
+        r.kind == Kind::Patch
+            && r.status == Status::Applied
+            && r.file_name == file
+            && r.sha256 == sha
     })
 }
 
@@ -263,8 +353,11 @@ fn verify_checksums(job: &Job<'_>, rows: &HashMap<Target, Vec<Row>>) -> Result<(
             current.insert(&info.path, info.sha256.to_hex());
         }
     }
-    let mut applied: Vec<&Row> =
-        rows.values().flatten().filter(|r| r.status == Status::Applied).collect();
+    let mut applied: Vec<&Row> = rows
+        .values()
+        .flatten()
+        .filter(|r| r.status == Status::Applied)
+        .collect();
     applied.sort_by(|a, b| a.patch_path.cmp(&b.patch_path));
     for row in applied {
         if let Some(now) = current.get(row.patch_path.as_str()) {
@@ -286,19 +379,31 @@ fn detect_start(
     rows: &HashMap<Target, Vec<Row>>,
 ) -> Result<(Version, Source), ApplyError> {
     // With several schemas, the least advanced one decides: the others skip what they hold.
-    let levels: Vec<_> = targets.iter().filter_map(|t| origin::from_history(rows.get(t)?)).collect();
+    let levels: Vec<_> = targets
+        .iter()
+        .filter_map(|t| origin::from_history(rows.get(t)?))
+        .collect();
     if let Some(level) = levels.iter().min() {
         return Ok((Version::from(*level), Source::History));
     }
-    let first = targets.first().cloned().unwrap_or(Target { url: None, schema: None });
+    let first = targets.first().cloned().unwrap_or(Target {
+        url: None,
+        schema: None,
+    });
     let conn = conns.for_target(&first);
     conn.use_schema(&first.schema)?;
     match origin::from_db_info(conn.driver.as_mut()) {
         Ok(Some(v)) => Ok((v, Source::DbInfo)),
         Ok(None) => Err(ApplyError::UnknownStart {
-            why: format!("{} has no govup_history and no db_info version", conn.driver.describe()),
+            why: format!(
+                "{} has no govup_history and no db_info version",
+                conn.driver.describe()
+            ),
         }),
-        Err(error) => Err(ApplyError::History { conn: conn.driver.describe(), error }),
+        Err(error) => Err(ApplyError::History {
+            conn: conn.driver.describe(),
+            error,
+        }),
     }
 }
 
@@ -315,8 +420,10 @@ fn prepare(
     dialect: &dyn Dialect,
     opts: &Options,
 ) -> Result<Run, ApplyError> {
-    let bytes = std::fs::read(&sql.source)
-        .map_err(|e| ApplyError::Read { path: sql.path.clone(), error: e.to_string() })?;
+    let bytes = std::fs::read(&sql.source).map_err(|e| ApplyError::Read {
+        path: sql.path.clone(),
+        error: e.to_string(),
+    })?;
     let text = String::from_utf8(bytes).map_err(|e| ApplyError::Read {
         path: sql.path.clone(),
         error: format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
@@ -333,7 +440,10 @@ fn prepare(
         let done = usize::try_from(row.statements_done).unwrap_or(0);
         if done > 0 && !dialect.capabilities().transactional_ddl {
             if row.sha256 != sha256 && !opts.continue_changed {
-                return Err(ApplyError::ChangedPartial { path: sql.path.clone(), done: row.statements_done });
+                return Err(ApplyError::ChangedPartial {
+                    path: sql.path.clone(),
+                    done: row.statements_done,
+                });
             }
             first = done.min(statements.len());
         }
@@ -377,9 +487,10 @@ impl Executor<'_, '_> {
             return Ok(());
         }
         for conn in &mut self.conns.list {
-            conn.driver
-                .begin()
-                .map_err(|error| ApplyError::Commit { conn: conn.driver.describe(), error })?;
+            conn.driver.begin().map_err(|error| ApplyError::Commit {
+                conn: conn.driver.describe(),
+                error,
+            })?;
         }
         Ok(())
     }
@@ -389,9 +500,10 @@ impl Executor<'_, '_> {
             return Ok(());
         }
         for conn in &mut self.conns.list {
-            conn.driver
-                .commit()
-                .map_err(|error| ApplyError::Commit { conn: conn.driver.describe(), error })?;
+            conn.driver.commit().map_err(|error| ApplyError::Commit {
+                conn: conn.driver.describe(),
+                error,
+            })?;
         }
         Ok(())
     }
@@ -415,14 +527,21 @@ impl Executor<'_, '_> {
             let conn = self.conns.for_target(target);
             let table = Table::new(conn.driver.dialect(), target.schema.as_deref());
             let done = table.exists(conn.driver.as_mut()).and_then(|exists| {
-                if exists { Ok(()) } else { table.create(conn.driver.as_mut()) }
+                if exists {
+                    Ok(())
+                } else {
+                    table.create(conn.driver.as_mut())
+                }
             });
             if let Err(error) = done {
                 let conn_name = conn.driver.describe();
                 if self.whole {
                     self.rollback_all();
                 }
-                return Err(ApplyError::History { conn: conn_name, error });
+                return Err(ApplyError::History {
+                    conn: conn_name,
+                    error,
+                });
             }
         }
         Ok(())
@@ -460,10 +579,17 @@ impl Executor<'_, '_> {
     fn write_row(&mut self, run: &Run, row: &Row, exists: bool) -> Result<(), ApplyError> {
         let conn = self.conns.for_target(&run.target);
         let table = Table::new(conn.driver.dialect(), run.target.schema.as_deref());
-        let sql = if exists { table.update_sql(row) } else { table.insert_sql(row) };
+        let sql = if exists {
+            table.update_sql(row)
+        } else {
+            table.insert_sql(row)
+        };
         conn.driver
             .execute(&sql)
-            .map_err(|error| ApplyError::History { conn: conn.driver.describe(), error })
+            .map_err(|error| ApplyError::History {
+                conn: conn.driver.describe(),
+                error,
+            })
     }
 
     /// Whether another run recorded this patch meanwhile; only needed where the lock is not
@@ -476,7 +602,10 @@ impl Executor<'_, '_> {
         let table = Table::new(conn.driver.dialect(), run.target.schema.as_deref());
         let rows = table
             .read(conn.driver.as_mut())
-            .map_err(|error| ApplyError::History { conn: conn.driver.describe(), error })?;
+            .map_err(|error| ApplyError::History {
+                conn: conn.driver.describe(),
+                error,
+            })?;
         Ok(rows.iter().any(|r| {
             r.status == Status::Applied
                 && match run.kind {
@@ -496,7 +625,9 @@ impl Executor<'_, '_> {
         }
         let started_at = history::now();
         let clock = Instant::now();
-        self.conns.for_target(&run.target).use_schema(&run.target.schema)?;
+        self.conns
+            .for_target(&run.target)
+            .use_schema(&run.target.schema)?;
         for stmt in &run.statements {
             let conn = self.conns.for_target(&run.target);
             if let Err(error) = conn.driver.execute(&stmt.text) {
@@ -525,7 +656,10 @@ impl Executor<'_, '_> {
         row.duration_ms = Some(clock.elapsed().as_millis() as i64);
         self.write_row(run, &row, run.has_row)?;
         self.commit_if(per_patch)?;
-        Ok(Outcome::Applied { statements: run.statements.len(), duration: clock.elapsed() })
+        Ok(Outcome::Applied {
+            statements: run.statements.len(),
+            duration: clock.elapsed(),
+        })
     }
 
     /// MySQL and Oracle: every statement commits on its own, so the history row is updated after
@@ -533,7 +667,9 @@ impl Executor<'_, '_> {
     fn run_statementwise(&mut self, run: &Run) -> Result<Outcome, ApplyError> {
         let started_at = history::now();
         let clock = Instant::now();
-        self.conns.for_target(&run.target).use_schema(&run.target.schema)?;
+        self.conns
+            .for_target(&run.target)
+            .use_schema(&run.target.schema)?;
         let row = self.row(run, Status::Partial, run.first, &started_at);
         self.write_row(run, &row, run.has_row)?;
         for (i, stmt) in run.statements.iter().enumerate().skip(run.first) {
@@ -544,7 +680,10 @@ impl Executor<'_, '_> {
                 .driver
                 .begin()
                 .and_then(|_| conn.driver.execute(&stmt.text))
-                .and_then(|_| conn.driver.execute(&table.progress_sql(&run.path, i as i64 + 1)))
+                .and_then(|_| {
+                    conn.driver
+                        .execute(&table.progress_sql(&run.path, i as i64 + 1))
+                })
                 .and_then(|_| conn.driver.commit());
             if let Err(error) = result {
                 let _ = conn.driver.rollback();
@@ -568,9 +707,16 @@ impl Executor<'_, '_> {
         self.write_row(run, &row, true)?;
         let statements = run.statements.len() - run.first;
         Ok(if run.first > 0 {
-            Outcome::Resumed { from_statement: run.first + 1, statements, duration: clock.elapsed() }
+            Outcome::Resumed {
+                from_statement: run.first + 1,
+                statements,
+                duration: clock.elapsed(),
+            }
         } else {
-            Outcome::Applied { statements, duration: clock.elapsed() }
+            Outcome::Applied {
+                statements,
+                duration: clock.elapsed(),
+            }
         })
     }
 }

@@ -1,6 +1,6 @@
 //! The connections of one run (one per distinct URL of the schema map) and the lock over them.
 
-use crate::driver::{Driver, DbError};
+use crate::driver::{DbError, Driver};
 use crate::error::ApplyError;
 use crate::url::redact;
 use govup_schema_map::{SchemaMap, Target};
@@ -18,11 +18,13 @@ impl Conn {
         if self.current.as_ref() == Some(schema) {
             return Ok(());
         }
-        self.driver.use_schema(schema.as_deref()).map_err(|error| ApplyError::Schema {
-            conn: self.driver.describe(),
-            schema: schema.clone().unwrap_or_else(|| "(default)".into()),
-            error,
-        })?;
+        self.driver
+            .use_schema(schema.as_deref())
+            .map_err(|error| ApplyError::Schema {
+                conn: self.driver.describe(),
+                schema: schema.clone().unwrap_or_else(|| "(default)".into()),
+                error,
+            })?;
         self.current = Some(schema.clone());
         Ok(())
     }
@@ -42,7 +44,11 @@ pub type Connector<'a> = dyn FnMut(&str) -> Result<Box<dyn Driver>, DbError> + '
 
 impl Connections {
     /// Opens the main connection and one per distinct URL the map gives an upgraded role.
-    pub fn open(main: &str, map: &SchemaMap, connect: &mut Connector<'_>) -> Result<Connections, ApplyError> {
+    pub fn open(
+        main: &str,
+        map: &SchemaMap,
+        connect: &mut Connector<'_>,
+    ) -> Result<Connections, ApplyError> {
         let mut keys: Vec<Option<String>> = vec![None];
         for role in map.upgraded_roles() {
             let key = map.target(role).url;
@@ -53,23 +59,45 @@ impl Connections {
         let mut list = Vec::new();
         for key in keys {
             let url = key.as_deref().unwrap_or(main);
-            let driver = connect(url).map_err(|error| ApplyError::Connect { url: redact(url), error })?;
-            list.push(Conn { key, driver, current: None });
+            let driver = connect(url).map_err(|error| ApplyError::Connect {
+                url: redact(url),
+                error,
+            })?;
+            list.push(Conn {
+                key,
+                driver,
+                current: None,
+            });
         }
         Ok(Connections { list })
     }
 
     /// Wraps already-open drivers (tests, and callers that connect themselves).
-    pub fn from_drivers(main: Box<dyn Driver>, others: Vec<(String, Box<dyn Driver>)>) -> Connections {
-        let mut list = vec![Conn { key: None, driver: main, current: None }];
-        list.extend(others.into_iter().map(|(k, d)| Conn { key: Some(k), driver: d, current: None }));
+    pub fn from_drivers(
+        main: Box<dyn Driver>,
+        others: Vec<(String, Box<dyn Driver>)>,
+    ) -> Connections {
+        let mut list = vec![Conn {
+            key: None,
+            driver: main,
+            current: None,
+        }];
+        list.extend(others.into_iter().map(|(k, d)| Conn {
+            key: Some(k),
+            driver: d,
+            current: None,
+        }));
         Connections { list }
     }
 
     /// The connection a target runs on; an unknown URL falls back to the main connection, which
     /// cannot happen for targets built from the same map.
     pub fn for_target(&mut self, target: &Target) -> &mut Conn {
-        let index = self.list.iter().position(|c| c.key == target.url).unwrap_or(0);
+        let index = self
+            .list
+            .iter()
+            .position(|c| c.key == target.url)
+            .unwrap_or(0);
         &mut self.list[index]
     }
 
@@ -90,9 +118,10 @@ impl<'c> Locked<'c> {
         let mut locked = Locked { conns, held: 0 };
         for i in 0..locked.conns.list.len() {
             let conn = &mut locked.conns.list[i];
-            conn.driver
-                .lock()
-                .map_err(|error| ApplyError::Lock { conn: conn.driver.describe(), error })?;
+            conn.driver.lock().map_err(|error| ApplyError::Lock {
+                conn: conn.driver.describe(),
+                error,
+            })?;
             locked.held = i + 1;
         }
         Ok(locked)

@@ -13,7 +13,11 @@ pub struct Statement {
 impl Statement {
     /// The first non-empty line, for messages.
     pub fn first_line(&self) -> &str {
-        self.text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("")
+        self.text
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty())
+            .unwrap_or("")
     }
 }
 

@@ -10,11 +10,19 @@ pub enum ApplyError {
     #[error("cannot take the upgrade lock on {conn}: {error}")]
     Lock { conn: String, error: DbError },
     #[error("cannot use schema {schema} on {conn}: {error}")]
-    Schema { conn: String, schema: String, error: DbError },
+    Schema {
+        conn: String,
+        schema: String,
+        error: DbError,
+    },
     #[error("cannot read or write govup_history on {conn}: {error}")]
     History { conn: String, error: DbError },
     #[error("{path} was applied with sha256 {recorded} but the tree now holds {current}: an applied patch must never change")]
-    ChangedApplied { path: String, recorded: String, current: String },
+    ChangedApplied {
+        path: String,
+        recorded: String,
+        current: String,
+    },
     #[error("{path} is partially applied ({done} of its statements ran) and its bytes changed since: statement numbers can no longer be trusted")]
     ChangedPartial { path: String, done: i64 },
     #[error("cannot tell which version the database is at: {why}; pass --from VERSION")]
@@ -22,11 +30,21 @@ pub enum ApplyError {
     #[error("{0}")]
     Plan(#[from] PlanError),
     #[error("{path}:{line}: cannot split: {message}")]
-    Split { path: String, line: u32, message: String },
+    Split {
+        path: String,
+        line: u32,
+        message: String,
+    },
     #[error("cannot read {path}: {error}")]
     Read { path: String, error: String },
     #[error("{path}:{line}: statement failed: {first_line}: {error}")]
-    Statement { path: String, line: u32, first_line: String, error: DbError, rolled_back: bool },
+    Statement {
+        path: String,
+        line: u32,
+        first_line: String,
+        error: DbError,
+        rolled_back: bool,
+    },
     #[error("cannot commit on {conn}: {error}")]
     Commit { conn: String, error: DbError },
 }
@@ -35,9 +53,9 @@ impl ApplyError {
     /// True for bad input (exit 2) rather than a failed operation (exit 1).
     pub fn is_usage(&self) -> bool {
         match self {
-            ApplyError::UnknownStart { .. } | ApplyError::Split { .. } | ApplyError::Read { .. } => {
-                true
-            }
+            ApplyError::UnknownStart { .. }
+            | ApplyError::Split { .. }
+            | ApplyError::Read { .. } => true,
             ApplyError::Plan(e) => matches!(e, PlanError::UnknownVersion(_)),
             _ => false,
         }

@@ -6,9 +6,16 @@ use std::time::Duration;
 /// What happened to one patch or info-patch.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
-    Applied { statements: usize, duration: Duration },
+    Applied {
+        statements: usize,
+        duration: Duration,
+    },
     /// A partial run was completed from `from_statement` (1-based).
-    Resumed { from_statement: usize, statements: usize, duration: Duration },
+    Resumed {
+        from_statement: usize,
+        statements: usize,
+        duration: Duration,
+    },
     /// The plan skips it; the reason is the plan's.
     Skipped(String),
     /// `govup_history` says it already ran here.

@@ -97,7 +97,11 @@ pub struct Table<'d> {
 
 impl<'d> Table<'d> {
     pub fn new(dialect: &'d dyn Dialect, schema: Option<&str>) -> Table<'d> {
-        Table { dialect, schema: schema.map(str::to_string), name: dialect.qualify(schema, TABLE) }
+        Table {
+            dialect,
+            schema: schema.map(str::to_string),
+            name: dialect.qualify(schema, TABLE),
+        }
     }
 
     pub fn name(&self) -> &str {
@@ -105,7 +109,9 @@ impl<'d> Table<'d> {
     }
 
     pub fn exists(&self, db: &mut dyn Driver) -> Result<bool, DbError> {
-        Ok(!db.query(&self.dialect.history_exists_sql(self.schema.as_deref()))?.is_empty())
+        Ok(!db
+            .query(&self.dialect.history_exists_sql(self.schema.as_deref()))?
+            .is_empty())
     }
 
     pub fn create(&self, db: &mut dyn Driver) -> Result<(), DbError> {
@@ -118,13 +124,19 @@ impl<'d> Table<'d> {
             return Ok(vec![]);
         }
         let sql = format!("SELECT {} FROM {}", COLUMNS.join(", "), self.name);
-        db.query(&sql)?.into_iter().map(|cells| parse_row(&cells)).collect()
+        db.query(&sql)?
+            .into_iter()
+            .map(|cells| parse_row(&cells))
+            .collect()
     }
 
     pub fn insert_sql(&self, row: &Row) -> String {
         let d = self.dialect;
         let text = |s: &str| d.quote_literal(s);
-        let opt = |s: &Option<String>| s.as_deref().map_or("NULL".to_string(), |v| d.quote_literal(v));
+        let opt = |s: &Option<String>| {
+            s.as_deref()
+                .map_or("NULL".to_string(), |v| d.quote_literal(v))
+        };
         let values = [
             text(&row.step_dir),
             text(&row.patch_path),
@@ -136,20 +148,29 @@ impl<'d> Table<'d> {
             text(&row.target_version),
             text(&row.started_at),
             opt(&row.finished_at),
-            row.duration_ms.map_or("NULL".to_string(), |n| n.to_string()),
+            row.duration_ms
+                .map_or("NULL".to_string(), |n| n.to_string()),
             row.statements_total.to_string(),
             row.statements_done.to_string(),
             text(row.status.as_str()),
             opt(&row.error_text),
             text(&row.govup_version),
         ];
-        format!("INSERT INTO {} ({}) VALUES ({})", self.name, COLUMNS.join(", "), values.join(", "))
+        format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            self.name,
+            COLUMNS.join(", "),
+            values.join(", ")
+        )
     }
 
     /// Replaces the row of `row.patch_path` (there is at most one per schema).
     pub fn update_sql(&self, row: &Row) -> String {
         let d = self.dialect;
-        let opt = |s: &Option<String>| s.as_deref().map_or("NULL".to_string(), |v| d.quote_literal(v));
+        let opt = |s: &Option<String>| {
+            s.as_deref()
+                .map_or("NULL".to_string(), |v| d.quote_literal(v))
+        };
         format!(
             "UPDATE {} SET step_dir = {}, sha256 = {}, target_version = {}, started_at = {}, finished_at = {}, duration_ms = {}, statements_total = {}, statements_done = {}, status = {}, error_text = {}, govup_version = {} WHERE patch_path = {}",
             self.name,
@@ -184,9 +205,8 @@ fn parse_row(cells: &[Option<String>]) -> Result<Row, DbError> {
         return Err(bad("wrong number of columns"));
     }
     let text = |i: usize| cells[i].clone().ok_or_else(|| bad(COLUMNS[i]));
-    let number = |i: usize| -> Result<i64, DbError> {
-        text(i)?.trim().parse().map_err(|_| bad(COLUMNS[i]))
-    };
+    let number =
+        |i: usize| -> Result<i64, DbError> { text(i)?.trim().parse().map_err(|_| bad(COLUMNS[i])) };
     let kind = match text(3)?.as_str() {
         "patch" => Kind::Patch,
         "info" => Kind::Info,
@@ -214,5 +234,7 @@ fn parse_row(cells: &[Option<String>]) -> Result<Row, DbError> {
 
 /// The current time as history records it: UTC, milliseconds, ISO 8601.
 pub fn now() -> String {
-    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
 }

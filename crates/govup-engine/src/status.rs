@@ -27,19 +27,40 @@ pub fn status(conns: &mut Connections, map: &SchemaMap) -> Result<DbStatus, Appl
         let table = Table::new(conn.driver.dialect(), target.schema.as_deref());
         let rows = table
             .read(conn.driver.as_mut())
-            .map_err(|error| ApplyError::History { conn: conn.driver.describe(), error })?;
+            .map_err(|error| ApplyError::History {
+                conn: conn.driver.describe(),
+                error,
+            })?;
         levels.extend(origin::from_history(&rows));
         applied += rows.iter().filter(|r| r.status == Status::Applied).count();
-        unfinished.extend(rows.into_iter().filter(|r| r.status != Status::Applied).map(|r| (target.clone(), r)));
+        unfinished.extend(
+            rows.into_iter()
+                .filter(|r| r.status != Status::Applied)
+                .map(|r| (target.clone(), r)),
+        );
     }
     if let Some(level) = levels.into_iter().min() {
-        return Ok(DbStatus { version: Some((Version::from(level), Source::History)), unfinished, applied });
+        return Ok(DbStatus {
+            version: Some((Version::from(level), Source::History)),
+            unfinished,
+            applied,
+        });
     }
-    let first = targets.first().cloned().unwrap_or(Target { url: None, schema: None });
+    let first = targets.first().cloned().unwrap_or(Target {
+        url: None,
+        schema: None,
+    });
     let conn = conns.for_target(&first);
     conn.use_schema(&first.schema)?;
     let version = origin::from_db_info(conn.driver.as_mut())
-        .map_err(|error| ApplyError::History { conn: conn.driver.describe(), error })?
+        .map_err(|error| ApplyError::History {
+            conn: conn.driver.describe(),
+            error,
+        })?
         .map(|v| (v, Source::DbInfo));
-    Ok(DbStatus { version, unfinished, applied })
+    Ok(DbStatus {
+        version,
+        unfinished,
+        applied,
+    })
 }

@@ -50,9 +50,15 @@ mod tests {
 
     #[test]
     fn passwords_never_show() {
-        assert_eq!(redact("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(
+            redact("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
         assert_eq!(redact("mysql://root@h/db"), "mysql://root@h/db");
         assert_eq!(redact("sqlite:x.db"), "sqlite:x.db");
-        assert_eq!(redact("postgres://u:p@ss@h/db?sslmode=require"), "postgres://u:***@h/db?sslmode=require");
+        assert_eq!(
+            redact("postgres://u:p@ss@h/db?sslmode=require"),
+            "postgres://u:***@h/db?sslmode=require"
+        );
     }
 }

@@ -63,8 +63,11 @@ pub fn unique_name(tag: &str) -> String {
 
 /// A fresh scratch directory below `target/govup-tests/`, emptied if it existed.
 pub fn scratch_dir(tag: &str) -> PathBuf {
-    let dir = workspace().join("target/govup-tests").join(unique_name(tag));
+    let dir = workspace()
+        .join("target/govup-tests")
+        .join(unique_name(tag));
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+    std::fs::create_dir_all(&dir)
+        .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
     dir
 }

@@ -24,6 +24,14 @@ pub enum Command {
         after_help = "Example:\n  govup plan --dir sql-samples --db sqlite --from 1.0.0 --to latest"
     )]
     Plan(PlanArgs),
+    /// Apply a plan to a database, recording what ran so that a re-run resumes
+    #[command(
+        after_help = "Examples:\n  govup apply --dir sql-samples --url sqlite:orders.db --from 1.0.0 --to latest\n  govup apply --dir TREE --url postgres://govway@db/govway --to 3.4.3 --dry-run"
+    )]
+    Apply(ApplyArgs),
+    /// Show the version a database is at, and the steps pending in a tree
+    #[command(after_help = "Example:\n  govup status --url sqlite:orders.db --dir sql-samples")]
+    Status(StatusArgs),
     /// Draw the version DAG of a tree: minor steps, crossings, baselines (dashed)
     #[command(after_help = "Example:\n  govup graph --dir sql-samples --format mermaid")]
     Graph(GraphArgs),
@@ -52,8 +60,97 @@ pub struct PlanArgs {
     /// Plan even when the database holds patches the target does not
     #[arg(long)]
     pub allow_lateral: bool,
-    #[arg(long, value_enum, default_value_t = PlanFormat::Table)]
-    pub format: PlanFormat,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct ApplyArgs {
+    /// The upgrade tree
+    #[arg(long, value_name = "TREE")]
+    pub dir: PathBuf,
+    /// The database: postgres://, mysql://, mariadb://, oracle://, sqlite:PATH
+    #[arg(long, value_name = "URL", required_unless_present = "schema_map")]
+    pub url: Option<String>,
+    /// The installation's map.toml: connection, schemas per role, roles to skip
+    #[arg(long, value_name = "MAP.toml")]
+    pub schema_map: Option<PathBuf>,
+    /// Which database folder of the tree to use (default: from the URL scheme)
+    #[arg(long, value_name = "DBTYPE")]
+    pub db: Option<DbType>,
+    /// The version to reach, or `latest`
+    #[arg(long, value_name = "VERSION")]
+    pub to: ToVersion,
+    /// The version the database is at; `auto` reads govup_history, else GovWay's db_info
+    #[arg(long, value_name = "VERSION|auto", default_value = "auto")]
+    pub from: FromVersion,
+    /// Print every statement that would run, where, in order; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Transaction scope where DDL can be rolled back: the whole upgrade, a step, or a patch
+    #[arg(long, value_enum, default_value_t = TxArg::All)]
+    pub tx: TxArg,
+    /// A role this installation does not upgrade with govup (repeatable)
+    #[arg(long, value_name = "ROLE")]
+    pub skip_role: Vec<Role>,
+    /// Apply even when the database holds patches the target does not
+    #[arg(long)]
+    pub allow_lateral: bool,
+    /// Resume a partially applied patch whose bytes changed since, at the first statement not
+    /// recorded as done, counting statements in the new file
+    #[arg(long)]
+    pub continue_changed_patch: bool,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// The database: postgres://, mysql://, mariadb://, oracle://, sqlite:PATH
+    #[arg(long, value_name = "URL", required_unless_present = "schema_map")]
+    pub url: Option<String>,
+    /// The installation's map.toml
+    #[arg(long, value_name = "MAP.toml")]
+    pub schema_map: Option<PathBuf>,
+    /// Which database folder of the tree to use (default: from the URL scheme)
+    #[arg(long, value_name = "DBTYPE")]
+    pub db: Option<DbType>,
+    /// An upgrade tree: also list the steps pending to its newest version
+    #[arg(long, value_name = "TREE")]
+    pub dir: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum TxArg {
+    All,
+    Step,
+    Patch,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+}
+
+/// `--from`: a version, or `auto`.
+#[derive(Clone, Debug)]
+pub enum FromVersion {
+    Auto,
+    Exactly(Version),
+}
+
+impl std::str::FromStr for FromVersion {
+    type Err = govup_planner::VersionError;
+
+    fn from_str(s: &str) -> Result<FromVersion, Self::Err> {
+        if s == "auto" {
+            return Ok(FromVersion::Auto);
+        }
+        s.parse().map(FromVersion::Exactly)
+    }
 }
 
 #[derive(Args, Debug)]
@@ -63,12 +160,6 @@ pub struct GraphArgs {
     pub dir: PathBuf,
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     pub format: GraphFormat,
-}
-
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum PlanFormat {
-    Table,
-    Json,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

@@ -1,11 +1,14 @@
 //! `govup plan`: the ordered patches from one version to another, as a table or as JSON.
 
-use crate::cli::{PlanArgs, PlanFormat, ToVersion};
+use crate::cli::{OutputFormat, PlanArgs, ToVersion};
 use crate::failure::Failure;
 use crate::tree_input;
-use govup_planner::{plan, Contents, DbType, PlanError, Request, SkipReason, Version};
+use govup_planner::{
+    plan, Contents, DbType, PlanError, Request, SkipReason, Version, VersionGraph,
+};
 use govup_schema_map::{route, Disposition, RoutedPlan, SchemaMap, Target};
 use serde::Serialize;
+use std::path::Path;
 
 pub fn run(args: &PlanArgs) -> anyhow::Result<()> {
     let mut map = match &args.schema_map {
@@ -36,11 +39,24 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<()> {
         .splice(0..0, loaded.warnings.iter().cloned());
     let routed = route(planned, &map);
     let out = match args.format {
-        PlanFormat::Table => render_table(&routed),
-        PlanFormat::Json => render_json(&routed)?,
+        OutputFormat::Table => render_table(&routed),
+        OutputFormat::Json => render_json(&routed)?,
     };
     print!("{out}");
     Ok(())
+}
+
+/// `--to`: the version given, or the newest of the tree for `latest`.
+pub fn resolve_to(to: &ToVersion, graph: &VersionGraph, dir: &Path) -> Result<Version, Failure> {
+    match to {
+        ToVersion::Exactly(v) => Ok(v.clone()),
+        ToVersion::Latest => graph.newest().map(Version::from).ok_or_else(|| {
+            Failure::usage(format_args!(
+                "upgrade tree `{}` has no version",
+                dir.display()
+            ))
+        }),
+    }
 }
 
 /// `--db`, else the map's `db`, else a usage error.
@@ -72,24 +88,12 @@ fn schema_label(schema: &Option<String>) -> &str {
 
 fn target_label(t: &Target) -> String {
     match &t.url {
-        Some(url) => format!("{} @ {}", schema_label(&t.schema), redact(url)),
+        Some(url) => format!(
+            "{} @ {}",
+            schema_label(&t.schema),
+            govup_engine::url::redact(url)
+        ),
         None => schema_label(&t.schema).to_string(),
-    }
-}
-
-/// A URL with its password replaced by `***`.
-pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}{path}"),
-            None => url.to_string(),
-        },
-        None => url.to_string(),
     }
 }
 
@@ -290,20 +294,4 @@ fn render_json(routed: &RoutedPlan) -> anyhow::Result<String> {
         warnings: &routed.warnings,
     };
     Ok(serde_json::to_string_pretty(&doc)? + "\n")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redact;
-
-    #[test]
-    fn passwords_never_show() {
-        assert_eq!(
-            redact("postgres://u:secret@h:5432/db"),
-            "postgres://u:***@h:5432/db"
-        );
-        assert_eq!(redact("mysql://root@h/db"), "mysql://root@h/db");
-        assert_eq!(redact("sqlite:x.db"), "sqlite:x.db");
-        assert_eq!(redact("postgres://u:p@ss@h/db"), "postgres://u:***@h/db");
-    }
 }

@@ -1,5 +1,5 @@
 //! The engine on real SQLite files: the apply sequence, history, resume, dry run, refusals.
 
-mod support;
 mod sqlite_apply;
 mod sqlite_failures;
+mod support;

@@ -1,6 +1,8 @@
 //! Applying a tree to a SQLite file with the engine, and reading the result back.
 
-use govup_engine::{apply, ApplyError, Connections, Driver, Job, Options, Report, Silent, Start, TxMode};
+use govup_engine::{
+    apply, ApplyError, Connections, Driver, Job, Options, Report, Silent, Start, TxMode,
+};
 use govup_planner::{DbSelection, DbType, Tree, Version, VersionGraph};
 use govup_schema_map::SchemaMap;
 use std::path::{Path, PathBuf};
@@ -16,7 +18,9 @@ pub struct Db {
 impl Db {
     pub fn fresh(tag: &str) -> Db {
         let dir = govup_testkit::scratch_dir(tag);
-        Db { url: format!("sqlite:{}", dir.join("db.sqlite").display()) }
+        Db {
+            url: format!("sqlite:{}", dir.join("db.sqlite").display()),
+        }
     }
 
     pub fn connect(&self) -> Box<dyn Driver> {
@@ -36,19 +40,28 @@ impl Db {
 
     /// `(patch_path, status, statements_done)` of every history row, sorted.
     pub fn history(&self) -> Vec<(String, String, String)> {
-        self.query("SELECT patch_path, status, statements_done FROM govup_history ORDER BY patch_path")
-            .into_iter()
-            .map(|r| {
-                (
-                    r[0].clone().unwrap_or_default(),
-                    r[1].clone().unwrap_or_default(),
-                    r[2].clone().unwrap_or_default(),
-                )
-            })
-            .collect()
+        self.query(
+            "SELECT patch_path, status, statements_done FROM govup_history ORDER BY patch_path",
+        )
+        .into_iter()
+        .map(|r| {
+            (
+                r[0].clone().unwrap_or_default(),
+                r[1].clone().unwrap_or_default(),
+                r[2].clone().unwrap_or_default(),
+            )
+        })
+        .collect()
     }
 
-    pub fn apply(&self, tree: &Path, from: Option<&str>, to: &str, tx: TxMode, dry_run: bool) -> Result<Report, ApplyError> {
+    pub fn apply(
+        &self,
+        tree: &Path,
+        from: Option<&str>,
+        to: &str,
+        tx: TxMode,
+        dry_run: bool,
+    ) -> Result<Report, ApplyError> {
         let scanned = Tree::scan(tree, &DbSelection::One(DbType::Sqlite)).expect("tree reads");
         assert!(scanned.errors().next().is_none(), "{:?}", scanned.findings);
         let graph = VersionGraph::build(&scanned);
@@ -58,7 +71,14 @@ impl Db {
             None => Start::Auto,
         };
         let to: Version = to.parse().unwrap();
-        let job = Job { tree: &scanned, graph: &graph, db: DbType::Sqlite, map: &map, start, to };
+        let job = Job {
+            tree: &scanned,
+            graph: &graph,
+            db: DbType::Sqlite,
+            map: &map,
+            start,
+            to,
+        };
         let opts = Options {
             tx,
             dry_run,

@@ -1,5 +1,7 @@
 //! The `govup` binary, run as users run it.
 
+mod apply_postgres;
+mod apply_sqlite;
 mod corpus;
 mod exit_codes;
 mod graph;

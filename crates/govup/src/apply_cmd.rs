@@ -1,0 +1,312 @@
+//! `govup apply`: run a plan against a database, or show what would run (`--dry-run`).
+
+use crate::cli::{ApplyArgs, FromVersion, OutputFormat, TxArg};
+use crate::failure::Failure;
+use crate::plan_cmd::{plan_failure, resolve_to};
+use crate::progress::Progress;
+use crate::{connect, target, tree_input};
+use govup_engine::{
+    apply, ApplyError, Connections, Job, Options, Outcome, Report, Source, Start, TxMode,
+};
+use serde::Serialize;
+
+pub fn run(args: &ApplyArgs) -> anyhow::Result<()> {
+    let inst = target::resolve(
+        args.url.as_deref(),
+        args.schema_map.as_ref(),
+        args.db,
+        &args.skip_role,
+    )?;
+    let loaded = tree_input::load_for(&args.dir, inst.db)?;
+    let to = resolve_to(&args.to, &loaded.graph, &args.dir)?;
+    let start = match &args.from {
+        FromVersion::Auto => Start::Auto,
+        FromVersion::Exactly(v) => Start::Given(v.clone()),
+    };
+    let job = Job {
+        tree: &loaded.tree,
+        graph: &loaded.graph,
+        db: inst.db,
+        map: &inst.map,
+        start,
+        to,
+    };
+    let opts = Options {
+        tx: match args.tx {
+            TxArg::All => TxMode::All,
+            TxArg::Step => TxMode::Step,
+            TxArg::Patch => TxMode::Patch,
+        },
+        dry_run: args.dry_run,
+        allow_lateral: args.allow_lateral,
+        continue_changed: args.continue_changed_patch,
+        govup_version: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    let mut conns =
+        Connections::open(&inst.url, &inst.map, &mut connect::connect).map_err(apply_failure)?;
+    let json = matches!(args.format, OutputFormat::Json);
+    let mut progress = Progress::new(json || args.dry_run);
+    let mut report = apply(&job, &mut conns, &opts, &mut progress).map_err(apply_failure)?;
+    drop(progress);
+    report
+        .warnings
+        .splice(0..0, loaded.warnings.iter().cloned());
+    let out = match (args.format, args.dry_run) {
+        (OutputFormat::Json, _) => render_json(&report, args.dry_run)?,
+        (OutputFormat::Table, true) => render_dry_run(&report),
+        (OutputFormat::Table, false) => render_summary(&report),
+    };
+    print!("{out}");
+    Ok(())
+}
+
+pub fn apply_failure(err: ApplyError) -> Failure {
+    let details = err.details();
+    let failure = match err {
+        ApplyError::Plan(plan) => return plan_failure(plan),
+        e if e.is_usage() => Failure::usage(&e),
+        e => Failure::failed(&e),
+    };
+    failure.with_details(details)
+}
+
+fn source_text(source: &Source) -> &'static str {
+    match source {
+        Source::Given => "given",
+        Source::History => "from govup_history",
+        Source::DbInfo => "from db_info",
+    }
+}
+
+struct Counts {
+    applied: usize,
+    skipped: usize,
+    already: usize,
+    infos: usize,
+}
+
+fn counts(report: &Report) -> Counts {
+    let mut c = Counts {
+        applied: 0,
+        skipped: 0,
+        already: 0,
+        infos: 0,
+    };
+    for p in &report.patches {
+        match (&p.outcome, p.info) {
+            (Outcome::Applied { .. } | Outcome::Resumed { .. }, true) => c.infos += 1,
+            (Outcome::Applied { .. } | Outcome::Resumed { .. }, false) => c.applied += 1,
+            (Outcome::AlreadyApplied, _) => c.already += 1,
+            (Outcome::Skipped(_) | Outcome::RoleSkipped, _) => c.skipped += 1,
+            (Outcome::WouldApply { .. }, _) => {}
+        }
+    }
+    c
+}
+
+fn render_summary(report: &Report) -> String {
+    use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+    let plan = &report.plan.plan;
+    let mut out = format!(
+        "applied {} -> {} on {} (start version {})\n",
+        plan.from,
+        plan.to,
+        plan.db,
+        source_text(&report.source)
+    );
+    if plan.is_empty() {
+        out = format!("already at {}: nothing to do\n", plan.to);
+        for w in &report.warnings {
+            out += &format!("warning: {w}\n");
+        }
+        return out;
+    }
+    let c = counts(report);
+    let mut table = Table::new();
+    table.load_preset(UTF8_FULL_CONDENSED);
+    table.set_header([
+        "steps",
+        "patches applied",
+        "skipped",
+        "already applied",
+        "info-patches",
+        "statements",
+        "time",
+    ]);
+    table.add_row([
+        report.plan.steps.len().to_string(),
+        c.applied.to_string(),
+        c.skipped.to_string(),
+        c.already.to_string(),
+        c.infos.to_string(),
+        report.statements.to_string(),
+        format!("{} ms", report.duration.as_millis()),
+    ]);
+    out += &table.to_string();
+    out.push('\n');
+    for w in &report.warnings {
+        out += &format!("warning: {w}\n");
+    }
+    out
+}
+
+fn render_dry_run(report: &Report) -> String {
+    let plan = &report.plan.plan;
+    let mut out = format!(
+        "-- dry run: {} -> {} on {} (start version {}); nothing is written\n",
+        plan.from,
+        plan.to,
+        plan.db,
+        source_text(&report.source)
+    );
+    let mut place = None;
+    let mut file = None;
+    for s in &report.would_run {
+        let here = (s.connection.as_str(), s.schema.as_deref());
+        if place != Some(here) {
+            out += &format!(
+                "\n-- on {}, schema {}\n",
+                s.connection,
+                s.schema.as_deref().unwrap_or("(default)")
+            );
+            place = Some(here);
+        }
+        if file != Some(s.path.as_str()) {
+            out += &format!("\n-- {}\n", s.path);
+            file = Some(s.path.as_str());
+        }
+        let end = if s.text.trim_end().ends_with(';') {
+            "\n/"
+        } else {
+            ";"
+        };
+        out += &format!("{}{end}\n", s.text);
+    }
+    out += &format!("\n-- {} statement(s)\n", report.would_run.len());
+    for w in &report.warnings {
+        out += &format!("-- warning: {w}\n");
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    format: &'static str,
+    dry_run: bool,
+    db: String,
+    from: String,
+    from_source: &'static str,
+    to: String,
+    steps: usize,
+    patches: Vec<JsonPatch<'a>>,
+    applied: usize,
+    skipped: usize,
+    already_applied: usize,
+    info_patches: usize,
+    statements: usize,
+    duration_ms: u128,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    would_run: Vec<JsonStatement<'a>>,
+    warnings: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonPatch<'a> {
+    step: &'a str,
+    path: &'a str,
+    info_patch: bool,
+    schema: Option<&'a str>,
+    outcome: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    statements: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration_ms: Option<u128>,
+}
+
+#[derive(Serialize)]
+struct JsonStatement<'a> {
+    connection: &'a str,
+    schema: Option<&'a str>,
+    path: &'a str,
+    line: u32,
+    sql: &'a str,
+}
+
+fn render_json(report: &Report, dry_run: bool) -> anyhow::Result<String> {
+    let plan = &report.plan.plan;
+    let c = counts(report);
+    let patches = report
+        .patches
+        .iter()
+        .map(|p| {
+            let (outcome, reason, statements, duration_ms) = match &p.outcome {
+                Outcome::Applied {
+                    statements,
+                    duration,
+                } => (
+                    "applied",
+                    None,
+                    Some(*statements),
+                    Some(duration.as_millis()),
+                ),
+                Outcome::Resumed {
+                    statements,
+                    duration,
+                    ..
+                } => (
+                    "resumed",
+                    None,
+                    Some(*statements),
+                    Some(duration.as_millis()),
+                ),
+                Outcome::Skipped(why) => ("skipped", Some(why.as_str()), None, None),
+                Outcome::AlreadyApplied => ("already_applied", None, None, None),
+                Outcome::RoleSkipped => ("role_skipped", None, None, None),
+                Outcome::WouldApply { statements } => {
+                    ("would_apply", None, Some(*statements), None)
+                }
+            };
+            JsonPatch {
+                step: &p.step,
+                path: &p.path,
+                info_patch: p.info,
+                schema: p.target.schema.as_deref(),
+                outcome,
+                reason,
+                statements,
+                duration_ms,
+            }
+        })
+        .collect();
+    let doc = JsonReport {
+        format: "govup-apply/1",
+        dry_run,
+        db: plan.db.to_string(),
+        from: plan.from.to_string(),
+        from_source: source_text(&report.source),
+        to: plan.to.to_string(),
+        steps: report.plan.steps.len(),
+        patches,
+        applied: c.applied,
+        skipped: c.skipped,
+        already_applied: c.already,
+        info_patches: c.infos,
+        statements: report.statements,
+        duration_ms: report.duration.as_millis(),
+        would_run: report
+            .would_run
+            .iter()
+            .map(|s| JsonStatement {
+                connection: &s.connection,
+                schema: s.schema.as_deref(),
+                path: &s.path,
+                line: s.line,
+                sql: &s.text,
+            })
+            .collect(),
+        warnings: &report.warnings,
+    };
+    Ok(serde_json::to_string_pretty(&doc)? + "\n")
+}

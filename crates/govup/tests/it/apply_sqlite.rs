@@ -1,0 +1,205 @@
+//! `govup apply` and `govup status` on SQLite: the README quick start and bad input.
+
+use crate::support::{fixture, govup, json, workspace};
+
+fn scratch_url(tag: &str) -> (String, std::path::PathBuf) {
+    let path = govup_testkit::scratch_dir(tag).join("orders.db");
+    (format!("sqlite:{}", path.display()), path)
+}
+
+#[test]
+fn the_quick_start_upgrades_then_finds_nothing_to_do() {
+    let (url, _) = scratch_url("quickstart");
+    let samples = workspace().join("sql-samples").display().to_string();
+    let run = govup(&[
+        "apply", "--dir", &samples, "--url", &url, "--from", "1.0.0", "--to", "latest",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("applied 1.0.0 -> 1.1.2 on sqlite (start version given)\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(
+            "│ 7     ┆ 18              ┆ 2       ┆ 0               ┆ 7            ┆ 55         ┆"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stderr.contains("applied upgrade_1.0.0_to_1.0.1/sqlite/2024-01-15-runtimePdD-patch.sql in (default): 3 statement(s)"), "{}", run.stderr);
+
+    let again = govup(&["apply", "--dir", &samples, "--url", &url, "--to", "latest"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(again.stdout, "already at 1.1.2: nothing to do\n");
+
+    let status = json(&govup(&[
+        "status", "--url", &url, "--dir", &samples, "--format", "json",
+    ]));
+    assert_eq!(status["version"], "1.1.2");
+    assert_eq!(status["source"], "govup_history");
+    assert_eq!(status["applied"], 25);
+    assert_eq!(status["pending_steps"], serde_json::json!([]));
+}
+
+#[test]
+fn json_summary_and_status_with_pending_steps() {
+    let (url, _) = scratch_url("jsonsum");
+    let samples = workspace().join("sql-samples").display().to_string();
+    let s = json(&govup(&[
+        "apply", "--dir", &samples, "--url", &url, "--from", "1.0.0", "--to", "1.0.2", "--format",
+        "json",
+    ]));
+    assert_eq!(s["format"], "govup-apply/1");
+    assert_eq!(s["applied"], 8);
+    assert_eq!(s["info_patches"], 2);
+    assert_eq!(s["patches"][0]["outcome"], "applied");
+    assert_eq!(
+        s["patches"][0]["path"],
+        "upgrade_1.0.0_to_1.0.1/sqlite/2024-01-15-archiviComunicazioni-patch.sql"
+    );
+    let status = govup(&["status", "--url", &url, "--dir", &samples]);
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    assert!(
+        status.stdout.contains("is at 1.0.2 (from govup_history)"),
+        "{}",
+        status.stdout
+    );
+    assert!(
+        status.stdout.contains(
+            "5 step(s) pending to the newest version of the tree:\n  upgrade_1.0.2_to_1.0.3\n"
+        ),
+        "{}",
+        status.stdout
+    );
+}
+
+#[test]
+fn a_dry_run_prints_sql_and_writes_nothing() {
+    let (url, path) = scratch_url("dryrun");
+    let samples = workspace().join("sql-samples").display().to_string();
+    let run = govup(&[
+        "apply",
+        "--dir",
+        &samples,
+        "--url",
+        &url,
+        "--from",
+        "1.0.0",
+        "--to",
+        "1.0.1",
+        "--dry-run",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("-- dry run: 1.0.0 -> 1.0.1 on sqlite"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("\n-- upgrade_1.0.0_to_1.0.1/info-patch.sql\nDELETE FROM db_info;\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.ends_with("-- 13 statement(s)\n"),
+        "{}",
+        run.stdout
+    );
+    let tables = std::process::Command::new("sqlite3")
+        .arg(&path)
+        .arg(".tables")
+        .output();
+    if let Ok(out) = tables {
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            "",
+            "a dry run creates no table"
+        );
+    }
+}
+
+#[test]
+fn a_failed_patch_reports_file_line_statement_and_cause() {
+    let (url, _) = scratch_url("fails");
+    let run = govup(&[
+        "apply",
+        "--dir",
+        &fixture("failing"),
+        "--url",
+        &url,
+        "--from",
+        "1.0.0",
+        "--to",
+        "1.0.2",
+    ]);
+    assert_eq!(run.code, 1);
+    let headline = run
+        .stderr
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .unwrap();
+    assert_eq!(
+        headline,
+        "error: upgrade_1.0.1_to_1.0.2/sqlite/2024-02-01-archiviComunicazioni-patch.sql:3: statement failed: CREATE INDEX trace_b_missing ON trace_b (missing_column): no such column: missing_column"
+    );
+    assert!(
+        run.stderr
+            .contains("  rolled back: the database is as it was before this transaction"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn bad_input_is_one_line_and_changes_nothing() {
+    let samples = workspace().join("sql-samples").display().to_string();
+    let run = govup(&[
+        "apply",
+        "--dir",
+        &samples,
+        "--url",
+        "sqlite:/proc/nope/x.db",
+        "--from",
+        "1.0.0",
+        "--to",
+        "1.0.1",
+    ]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .starts_with("error: cannot connect to sqlite:/proc/nope/x.db: "),
+        "{}",
+        run.stderr
+    );
+    let run = govup(&[
+        "apply",
+        "--dir",
+        &samples,
+        "--url",
+        "mssql://x",
+        "--to",
+        "1.0.1",
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("cannot tell the database type"),
+        "{}",
+        run.stderr
+    );
+    let run = govup(&["apply", "--dir", &samples, "--to", "1.0.1"]);
+    assert_eq!(run.code, 2);
+    let (url, _) = scratch_url("nofrom");
+    let run = govup(&["apply", "--dir", &samples, "--url", &url, "--to", "1.0.1"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("cannot tell which version the database is at"),
+        "{}",
+        run.stderr
+    );
+}
