@@ -1,69 +1,7 @@
 //! `govup apply` on a real PostgreSQL server (GOVUP_TEST_POSTGRES_URL).
 
-use crate::support::{fixture, govup, json, workspace};
-use govup_engine::{Dialect, Driver};
+use crate::support::{fixture, govup, json, workspace, Scratch, Server};
 use std::collections::BTreeSet;
-
-/// A scratch database, dropped when the test ends.
-struct Scratch {
-    admin: String,
-    name: String,
-    url: String,
-}
-
-impl Scratch {
-    fn new(tag: &str) -> Option<Scratch> {
-        let admin = govup_testkit::server_url("GOVUP_TEST_POSTGRES_URL")?;
-        let name = govup_testkit::unique_name(tag).to_lowercase();
-        let base = admin.rsplit_once('/').map_or(admin.as_str(), |(b, _)| b);
-        let url = format!("{base}/{name}");
-        connect(&admin)
-            .execute(&format!("CREATE DATABASE {name}"))
-            .unwrap();
-        Some(Scratch { admin, name, url })
-    }
-
-    fn conn(&self) -> Box<dyn Driver> {
-        connect(&self.url)
-    }
-
-    fn query(&self, sql: &str) -> BTreeSet<String> {
-        self.conn()
-            .query(sql)
-            .unwrap_or_else(|e| panic!("{sql}: {e}"))
-            .into_iter()
-            .map(|r| {
-                r.into_iter()
-                    .map(|c| c.unwrap_or_else(|| "NULL".into()))
-                    .collect::<Vec<_>>()
-                    .join(" | ")
-            })
-            .collect()
-    }
-
-    /// Runs a whole SQL file through govup's own splitter.
-    fn load(&self, path: &std::path::Path) {
-        let text = std::fs::read_to_string(path).unwrap();
-        let mut conn = self.conn();
-        for stmt in govup_driver_postgres::DIALECT.split(&text).unwrap() {
-            conn.execute(&stmt.text)
-                .unwrap_or_else(|e| panic!("{}:{}: {e}", path.display(), stmt.line));
-        }
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = connect(&self.admin).execute(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            self.name
-        ));
-    }
-}
-
-fn connect(url: &str) -> Box<dyn Driver> {
-    govup_driver_postgres::connect(url).unwrap_or_else(|e| panic!("{url}: {e}"))
-}
 
 /// The catalog of schema `public`, without govup's own table: tables; columns with type,
 /// default and nullability (order ignored); indexes; constraints; sequences.
@@ -86,16 +24,16 @@ fn govway_3_3_17_upgraded_to_3_4_3_equals_a_fresh_3_4_3() {
     let Some(tree) = govup_testkit::corpus("govway/resources/sql_upgrade") else {
         return;
     };
-    let Some(upgraded) = Scratch::new("pg_up") else {
+    let Some(upgraded) = Scratch::new(Server::Postgres, "pg_up") else {
         return;
     };
-    let Some(reference) = Scratch::new("pg_ref") else {
+    let Some(reference) = Scratch::new(Server::Postgres, "pg_ref") else {
         return;
     };
-    upgraded.load(&fresh.join("3.3.17/postgresql/schema.sql"));
-    upgraded.load(&fresh.join("3.3.17/postgresql/data.sql"));
-    reference.load(&fresh.join("3.4.3/postgresql/schema.sql"));
-    reference.load(&fresh.join("3.4.3/postgresql/data.sql"));
+    std::thread::scope(|s| {
+        s.spawn(|| upgraded.load_fresh(&fresh, "3.3.17", "postgresql", &[]));
+        reference.load_fresh(&fresh, "3.4.3", "postgresql", &[]);
+    });
 
     let run = govup(&[
         "apply",
@@ -133,7 +71,7 @@ fn govway_3_3_17_upgraded_to_3_4_3_equals_a_fresh_3_4_3() {
 
 #[test]
 fn two_applies_at_once_one_waits_then_has_nothing_to_do() {
-    let Some(db) = Scratch::new("pg_race") else {
+    let Some(db) = Scratch::new(Server::Postgres, "pg_race") else {
         return;
     };
     let tree = fixture("slow");
@@ -176,7 +114,7 @@ fn two_applies_at_once_one_waits_then_has_nothing_to_do() {
 
 #[test]
 fn the_seed_two_schema_example_routes_patches_and_info_patches() {
-    let Some(db) = Scratch::new("pg_schemas") else {
+    let Some(db) = Scratch::new(Server::Postgres, "pg_schemas") else {
         return;
     };
     let mut conn = db.conn();
@@ -254,7 +192,7 @@ fn the_seed_two_schema_example_routes_patches_and_info_patches() {
 
 #[test]
 fn the_failing_fixture_with_tx_all_leaves_postgres_unchanged() {
-    let Some(db) = Scratch::new("pg_txall") else {
+    let Some(db) = Scratch::new(Server::Postgres, "pg_txall") else {
         return;
     };
     let run = govup(&[
@@ -288,7 +226,7 @@ fn the_failing_fixture_with_tx_all_leaves_postgres_unchanged() {
 
 #[test]
 fn unreachable_server_unknown_role_and_missing_schema_fail_in_one_line() {
-    let Some(db) = Scratch::new("pg_bad") else {
+    let Some(db) = Scratch::new(Server::Postgres, "pg_bad") else {
         return;
     };
     let samples = workspace().join("sql-samples").display().to_string();

@@ -1,9 +1,11 @@
 //! The `govup` binary, run as users run it.
 
+mod apply_mysql;
 mod apply_postgres;
 mod apply_sqlite;
 mod corpus;
 mod exit_codes;
 mod graph;
 mod plan_output;
+mod resume_mysql;
 mod support;
