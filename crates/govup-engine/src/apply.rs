@@ -34,7 +34,8 @@ pub enum Start {
 }
 
 pub struct Options {
-    pub tx: TxMode,
+    /// None: the default, one transaction for everything where DDL can be rolled back.
+    pub tx: Option<TxMode>,
     pub dry_run: bool,
     pub allow_lateral: bool,
     /// Resume a partially applied patch whose bytes changed, at the first statement not done.
@@ -249,20 +250,21 @@ pub fn apply(
     }
 
     let caps = conns.main().driver.dialect().capabilities();
-    if !caps.transactional_ddl && opts.tx != TxMode::Patch {
+    if !caps.transactional_ddl && opts.tx.is_some() {
         warnings.push(format!(
-            "{} cannot roll back DDL: progress is recorded statement by statement instead of --tx {}",
-            job.db,
-            match opts.tx { TxMode::All => "all", TxMode::Step => "step", TxMode::Patch => "patch" }
+            "{} cannot roll back DDL: --tx has no effect; progress is recorded statement by statement",
+            job.db
         ));
     }
+    let tx = opts.tx.unwrap_or(TxMode::All);
     observer.started(runs.len(), statements);
     let mut exec = Executor {
         conns,
         opts,
         observer,
         caps,
-        whole: opts.tx == TxMode::All && caps.transactional_ddl,
+        tx,
+        whole: tx == TxMode::All && caps.transactional_ddl,
     };
     exec.begin_if(exec.whole)?;
     exec.ensure_history(&targets)?;
@@ -469,17 +471,18 @@ struct Executor<'c, 'o> {
     opts: &'o Options,
     observer: &'o mut dyn Observer,
     caps: Capabilities,
+    tx: TxMode,
     /// One transaction around everything.
     whole: bool,
 }
 
 impl Executor<'_, '_> {
     fn per_step(&self) -> bool {
-        self.caps.transactional_ddl && self.opts.tx == TxMode::Step
+        self.caps.transactional_ddl && self.tx == TxMode::Step
     }
 
     fn per_patch(&self) -> bool {
-        self.caps.transactional_ddl && self.opts.tx == TxMode::Patch
+        self.caps.transactional_ddl && self.tx == TxMode::Patch
     }
 
     fn begin_if(&mut self, yes: bool) -> Result<(), ApplyError> {

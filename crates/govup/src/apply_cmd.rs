@@ -32,11 +32,11 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<()> {
         to,
     };
     let opts = Options {
-        tx: match args.tx {
+        tx: args.tx.map(|tx| match tx {
             TxArg::All => TxMode::All,
             TxArg::Step => TxMode::Step,
             TxArg::Patch => TxMode::Patch,
-        },
+        }),
         dry_run: args.dry_run,
         allow_lateral: args.allow_lateral,
         continue_changed: args.continue_changed_patch,

@@ -87,9 +87,10 @@ pub struct ApplyArgs {
     /// Print every statement that would run, where, in order; write nothing
     #[arg(long)]
     pub dry_run: bool,
-    /// Transaction scope where DDL can be rolled back: the whole upgrade, a step, or a patch
-    #[arg(long, value_enum, default_value_t = TxArg::All)]
-    pub tx: TxArg,
+    /// Transaction scope where DDL can be rolled back (PostgreSQL, SQLite): the whole upgrade
+    /// (default), a step, or a patch. MySQL and Oracle record progress per statement instead
+    #[arg(long, value_enum)]
+    pub tx: Option<TxArg>,
     /// A role this installation does not upgrade with govup (repeatable)
     #[arg(long, value_name = "ROLE")]
     pub skip_role: Vec<Role>,

@@ -80,7 +80,7 @@ impl Db {
             to,
         };
         let opts = Options {
-            tx,
+            tx: Some(tx),
             dry_run,
             allow_lateral: false,
             continue_changed: false,
