@@ -1,7 +1,9 @@
 //! What the engine needs from a database: a [`Dialect`] (pure text: splitting, quoting, history
 //! DDL) and a [`Driver`] (a live connection). Each driver crate implements both for one database.
 
+use crate::catalog::Catalog;
 use std::fmt;
+use std::path::{Path, PathBuf};
 
 /// One statement of a patch, without its terminator, and the 1-based line where it starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -129,4 +131,47 @@ pub trait Driver {
     fn rollback(&mut self) -> Result<(), DbError> {
         self.execute("ROLLBACK")
     }
+
+    // What follows serves the safety features (backups, rehearsals, verify). A driver that cannot
+    // do one says so; the engine turns that into a clear error before anything is written.
+
+    /// The catalog of `schema` (None: the connection's default), without `govup_history`.
+    fn catalog(&mut self, _schema: Option<&str>) -> Result<Catalog, DbError> {
+        Err(unsupported(self.dialect(), "reading the catalog"))
+    }
+
+    /// Writes a backup of `schema` (None: the default schema) to a new file in `dir` whose name
+    /// starts with `stem`, and returns its path. Consistent while other sessions write.
+    fn backup(
+        &mut self,
+        _schema: Option<&str>,
+        _dir: &Path,
+        _stem: &str,
+    ) -> Result<PathBuf, DbError> {
+        Err(unsupported(self.dialect(), "backups"))
+    }
+
+    /// Replaces `schema` with the content of a file `backup` wrote. The engine has rolled back
+    /// its own transaction first; the upgrade lock is still held.
+    fn restore(&mut self, _schema: Option<&str>, _file: &Path) -> Result<(), DbError> {
+        Err(unsupported(self.dialect(), "restoring backups"))
+    }
+
+    /// Creates a new database beside this one, a copy of it (`copy`) or empty, and returns its
+    /// URL. The original is never written to.
+    fn create_scratch(&mut self, _copy: bool) -> Result<String, DbError> {
+        Err(unsupported(self.dialect(), "scratch databases"))
+    }
+
+    /// Drops a database that `create_scratch` made.
+    fn drop_scratch(&mut self, _url: &str) -> Result<(), DbError> {
+        Err(unsupported(self.dialect(), "scratch databases"))
+    }
+}
+
+fn unsupported(dialect: &dyn Dialect, what: &str) -> DbError {
+    DbError::new(format!(
+        "{what} is not supported for {} yet",
+        dialect.name()
+    ))
 }

@@ -20,6 +20,7 @@
 //! records as applied in that schema.
 
 pub mod apply;
+pub mod catalog;
 pub mod connections;
 pub mod driver;
 pub mod error;
@@ -30,6 +31,7 @@ pub mod status;
 pub mod url;
 
 pub use apply::{apply, Job, Options, Report, Start, TxMode};
+pub use catalog::{diff, Catalog, Column, Constraint, Difference, Index, Sequence};
 pub use connections::{Conn, Connections, Connector, Locked};
 pub use driver::{Capabilities, DbError, Dialect, Driver, SplitError, Statement};
 pub use error::ApplyError;
