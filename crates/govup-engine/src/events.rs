@@ -45,15 +45,29 @@ pub struct PlannedStatement {
     pub text: String,
 }
 
+/// One statement that ran (or failed), for progress and per-step logs.
+#[derive(Clone, Debug)]
+pub struct StatementEvent<'a> {
+    pub path: &'a str,
+    pub line: u32,
+    pub text: &'a str,
+    pub schema: Option<&'a str>,
+    pub duration: Duration,
+    /// The database's message when the statement failed.
+    pub error: Option<&'a str>,
+}
+
 /// Progress callbacks; every method has a default so an observer implements what it shows.
 pub trait Observer {
-    /// Another govup holds the lock on `conn`; the engine waits for it.
-    fn waiting_for_lock(&mut self, _conn: &str) {}
     /// The plan is known: this many patches and info-patches will run.
     fn started(&mut self, _runs: usize, _statements: usize) {}
     fn step_started(&mut self, _dir: &str) {}
-    fn statement_done(&mut self) {}
+    fn statement_done(&mut self, _event: &StatementEvent<'_>) {}
     fn patch_done(&mut self, _report: &PatchReport) {}
+    /// A step finished (committed where the database can).
+    fn step_done(&mut self, _dir: &str) {}
+    /// Something worth a line in the output: a backup taken, a restore done.
+    fn note(&mut self, _text: &str) {}
 }
 
 /// An observer that shows nothing.

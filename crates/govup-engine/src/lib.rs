@@ -24,9 +24,11 @@ pub mod catalog;
 pub mod connections;
 pub mod driver;
 pub mod error;
+mod executor;
 pub mod events;
 pub mod history;
 pub mod origin;
+mod prepare;
 pub mod status;
 pub mod url;
 
@@ -35,6 +37,6 @@ pub use catalog::{diff, Catalog, Column, Constraint, Difference, Index, Sequence
 pub use connections::{Conn, Connections, Connector, Locked};
 pub use driver::{Capabilities, DbError, Dialect, Driver, SplitError, Statement};
 pub use error::ApplyError;
-pub use events::{Observer, Outcome, PatchReport, PlannedStatement, Silent};
+pub use events::{Observer, Outcome, PatchReport, PlannedStatement, Silent, StatementEvent};
 pub use origin::Source;
 pub use status::{status, DbStatus};

@@ -46,7 +46,7 @@ impl Observer for Progress {
         }
     }
 
-    fn statement_done(&mut self) {
+    fn statement_done(&mut self, _event: &govup_engine::StatementEvent<'_>) {
         if let Some(bar) = &self.bar {
             bar.inc(1);
         }

@@ -1,0 +1,286 @@
+//! The write phase: transactions, history rows and statements, per dialect capability.
+
+use crate::apply::{Options, TxMode};
+use crate::connections::Connections;
+use crate::driver::{Capabilities, Statement};
+use crate::error::ApplyError;
+use crate::events::{Observer, Outcome, StatementEvent};
+use crate::history::{self, Kind, Row, Status, Table};
+use crate::prepare::Run;
+use govup_schema_map::Target;
+use std::time::Instant;
+
+/// The write phase: transactions, history rows and statements.
+pub(crate) struct Executor<'c, 'o> {
+    pub conns: &'c mut Connections,
+    pub opts: &'o Options,
+    pub observer: &'o mut dyn Observer,
+    pub caps: Capabilities,
+    pub tx: TxMode,
+    /// One transaction around everything.
+    pub whole: bool,
+}
+
+impl Executor<'_, '_> {
+    pub(crate) fn per_step(&self) -> bool {
+        self.caps.transactional_ddl && self.tx == TxMode::Step
+    }
+
+    pub(crate) fn per_patch(&self) -> bool {
+        self.caps.transactional_ddl && self.tx == TxMode::Patch
+    }
+
+    pub(crate) fn begin_if(&mut self, yes: bool) -> Result<(), ApplyError> {
+        if !yes {
+            return Ok(());
+        }
+        for conn in &mut self.conns.list {
+            conn.driver.begin().map_err(|error| ApplyError::Commit {
+                conn: conn.driver.describe(),
+                error,
+            })?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn commit_if(&mut self, yes: bool) -> Result<(), ApplyError> {
+        if !yes {
+            return Ok(());
+        }
+        for conn in &mut self.conns.list {
+            conn.driver.commit().map_err(|error| ApplyError::Commit {
+                conn: conn.driver.describe(),
+                error,
+            })?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn rollback_all(&mut self) {
+        for conn in &mut self.conns.list {
+            // The error being reported matters more than a failed rollback, which the
+            // database performs anyway when the connection closes.
+            let _ = conn.driver.rollback();
+            conn.forget_schema();
+        }
+    }
+
+    pub(crate) fn end_step(&mut self) -> Result<(), ApplyError> {
+        let yes = self.per_step();
+        self.commit_if(yes)
+    }
+
+    pub(crate) fn ensure_history(&mut self, targets: &[Target]) -> Result<(), ApplyError> {
+        for target in targets {
+            let conn = self.conns.for_target(target);
+            let table = Table::new(conn.driver.dialect(), target.schema.as_deref());
+            let done = table.exists(conn.driver.as_mut()).and_then(|exists| {
+                if exists {
+                    Ok(())
+                } else {
+                    table.create(conn.driver.as_mut())
+                }
+            });
+            if let Err(error) = done {
+                let conn_name = conn.driver.describe();
+                if self.whole {
+                    self.rollback_all();
+                }
+                return Err(ApplyError::History {
+                    conn: conn_name,
+                    error,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn run(&mut self, run: &Run) -> Result<Outcome, ApplyError> {
+        if self.caps.transactional_ddl {
+            self.run_transactional(run)
+        } else {
+            self.run_statementwise(run)
+        }
+    }
+
+    pub(crate) fn row(&self, run: &Run, status: Status, done: usize, started_at: &str) -> Row {
+        Row {
+            step_dir: run.path.split('/').next().unwrap_or_default().to_string(),
+            patch_path: run.path.clone(),
+            file_name: run.file.clone(),
+            kind: run.kind,
+            sha256: run.sha256.clone(),
+            role_name: run.role.clone(),
+            schema_name: run.target.schema.clone(),
+            target_version: run.target_version.clone(),
+            started_at: started_at.to_string(),
+            finished_at: None,
+            duration_ms: None,
+            statements_total: run.statements.len() as i64,
+            statements_done: done as i64,
+            status,
+            error_text: None,
+            govup_version: self.opts.govup_version.clone(),
+        }
+    }
+
+    pub(crate) fn write_row(&mut self, run: &Run, row: &Row, exists: bool) -> Result<(), ApplyError> {
+        let conn = self.conns.for_target(&run.target);
+        let table = Table::new(conn.driver.dialect(), run.target.schema.as_deref());
+        let sql = if exists {
+            table.update_sql(row)
+        } else {
+            table.insert_sql(row)
+        };
+        conn.driver
+            .execute(&sql)
+            .map_err(|error| ApplyError::History {
+                conn: conn.driver.describe(),
+                error,
+            })
+    }
+
+    /// Whether another run recorded this patch meanwhile; only needed where the lock is not
+    /// held for the whole session (SQLite re-takes it with every transaction).
+    pub(crate) fn recorded_meanwhile(&mut self, run: &Run) -> Result<bool, ApplyError> {
+        if self.caps.session_lock {
+            return Ok(false);
+        }
+        let conn = self.conns.for_target(&run.target);
+        let table = Table::new(conn.driver.dialect(), run.target.schema.as_deref());
+        let rows = table
+            .read(conn.driver.as_mut())
+            .map_err(|error| ApplyError::History {
+                conn: conn.driver.describe(),
+                error,
+            })?;
+        Ok(rows.iter().any(|r| {
+            r.status == Status::Applied
+                && match run.kind {
+                    Kind::Info => r.patch_path == run.path,
+                    Kind::Patch => r.file_name == run.file && r.sha256 == run.sha256,
+                }
+        }))
+    }
+
+    /// PostgreSQL and SQLite: the patch and its history row commit together or not at all.
+    pub(crate) fn run_transactional(&mut self, run: &Run) -> Result<Outcome, ApplyError> {
+        let per_patch = self.per_patch();
+        self.begin_if(per_patch)?;
+        if self.recorded_meanwhile(run)? {
+            self.commit_if(per_patch)?;
+            return Ok(Outcome::AlreadyApplied);
+        }
+        let started_at = history::now();
+        let clock = Instant::now();
+        self.conns
+            .for_target(&run.target)
+            .use_schema(&run.target.schema)?;
+        for stmt in &run.statements {
+            let conn = self.conns.for_target(&run.target);
+            let clock_stmt = Instant::now();
+            if let Err(error) = conn.driver.execute(&stmt.text) {
+                self.observer.statement_done(&event(run, stmt, clock_stmt, Some(&error.message)));
+                self.rollback_all();
+                let failure = ApplyError::Statement {
+                    path: run.path.clone(),
+                    line: stmt.line,
+                    first_line: stmt.first_line().to_string(),
+                    error: error.clone(),
+                    rolled_back: true,
+                };
+                if !self.whole {
+                    // Outside one big transaction, leave a trace of the failure for `status`.
+                    let mut row = self.row(run, Status::Failed, 0, &started_at);
+                    row.error_text = Some(error.message);
+                    row.finished_at = Some(history::now());
+                    let exists = run.has_row;
+                    let _ = self.write_row(run, &row, exists);
+                }
+                return Err(failure);
+            }
+            self.observer.statement_done(&event(run, stmt, clock_stmt, None));
+        }
+        let mut row = self.row(run, Status::Applied, run.statements.len(), &started_at);
+        row.finished_at = Some(history::now());
+        row.duration_ms = Some(clock.elapsed().as_millis() as i64);
+        self.write_row(run, &row, run.has_row)?;
+        self.commit_if(per_patch)?;
+        Ok(Outcome::Applied {
+            statements: run.statements.len(),
+            duration: clock.elapsed(),
+        })
+    }
+
+    /// MySQL and Oracle: every statement commits on its own, so the history row is updated after
+    /// each one, and a re-run resumes at the first statement not recorded as done.
+    pub(crate) fn run_statementwise(&mut self, run: &Run) -> Result<Outcome, ApplyError> {
+        let started_at = history::now();
+        let clock = Instant::now();
+        self.conns
+            .for_target(&run.target)
+            .use_schema(&run.target.schema)?;
+        let row = self.row(run, Status::Partial, run.first, &started_at);
+        self.write_row(run, &row, run.has_row)?;
+        for (i, stmt) in run.statements.iter().enumerate().skip(run.first) {
+            let conn = self.conns.for_target(&run.target);
+            let table = Table::new(conn.driver.dialect(), run.target.schema.as_deref());
+            let clock_stmt = Instant::now();
+            // For DML the statement and its progress row commit together; DDL commits itself.
+            let result = conn
+                .driver
+                .begin()
+                .and_then(|_| conn.driver.execute(&stmt.text))
+                .and_then(|_| {
+                    conn.driver
+                        .execute(&table.progress_sql(&run.path, i as i64 + 1))
+                })
+                .and_then(|_| conn.driver.commit());
+            if let Err(error) = result {
+                let _ = conn.driver.rollback();
+                self.observer.statement_done(&event(run, stmt, clock_stmt, Some(&error.message)));
+                let mut row = self.row(run, Status::Failed, i, &started_at);
+                row.error_text = Some(error.message.clone());
+                row.finished_at = Some(history::now());
+                let _ = self.write_row(run, &row, true);
+                return Err(ApplyError::Statement {
+                    path: run.path.clone(),
+                    line: stmt.line,
+                    first_line: stmt.first_line().to_string(),
+                    error,
+                    rolled_back: false,
+                });
+            }
+            self.observer.statement_done(&event(run, stmt, clock_stmt, None));
+        }
+        let mut row = self.row(run, Status::Applied, run.statements.len(), &started_at);
+        row.finished_at = Some(history::now());
+        row.duration_ms = Some(clock.elapsed().as_millis() as i64);
+        self.write_row(run, &row, true)?;
+        let statements = run.statements.len() - run.first;
+        Ok(if run.first > 0 {
+            Outcome::Resumed {
+                from_statement: run.first + 1,
+                statements,
+                duration: clock.elapsed(),
+            }
+        } else {
+            Outcome::Applied {
+                statements,
+                duration: clock.elapsed(),
+            }
+        })
+    }
+}
+
+fn event<'a>(run: &'a Run, stmt: &'a Statement, clock: Instant, error: Option<&'a str>) -> StatementEvent<'a> {
+    StatementEvent {
+        path: &run.path,
+        line: stmt.line,
+        text: &stmt.text,
+        schema: run.target.schema.as_deref(),
+        duration: clock.elapsed(),
+        error,
+    }
+}
+

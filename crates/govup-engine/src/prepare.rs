@@ -1,0 +1,162 @@
+//! Everything before the first write: checks against the history, the start version, and each
+//! patch read and split into a [`Run`].
+
+use crate::apply::{Job, Options};
+use crate::connections::Connections;
+use crate::driver::{Dialect, Statement};
+use crate::error::ApplyError;
+use crate::history::{Kind, Row, Status};
+use crate::origin::{self, Source};
+use govup_planner::{SqlFile, Version};
+use govup_schema_map::Target;
+use std::collections::HashMap;
+
+/// One patch or info-patch that will run, split and ready.
+pub(crate) struct Run {
+    pub step: usize,
+    pub path: String,
+    pub file: String,
+    pub sha256: String,
+    pub kind: Kind,
+    pub role: Option<String>,
+    pub target: Target,
+    pub target_version: String,
+    pub statements: Vec<Statement>,
+    /// 0-based index of the first statement to run (a resumed partial patch skips the done ones).
+    pub first: usize,
+    /// The history holds a row for this path already (failed or partial): update, not insert.
+    pub has_row: bool,
+}
+
+/// Is this identity (file name, sha256) recorded as applied in this schema's history?
+pub(crate) fn applied_identity(history: &[Row], file: &str, sql: &SqlFile) -> bool {
+    let sha = sql.sha256.to_hex();
+    history.iter().any(|r| {
+        r.kind == Kind::Patch
+            && r.status == Status::Applied
+            && r.file_name == file
+            && r.sha256 == sha
+    })
+}
+
+/// Refuses when a patch the history records as applied now has other bytes in the tree.
+pub(crate) fn verify_checksums(job: &Job<'_>, rows: &HashMap<Target, Vec<Row>>) -> Result<(), ApplyError> {
+    let mut current: HashMap<&str, String> = HashMap::new();
+    for step in &job.tree.steps {
+        for patch in step.patches(job.db) {
+            current.insert(&patch.sql.path, patch.sql.sha256.to_hex());
+        }
+        if let Some(info) = &step.info_patch {
+            current.insert(&info.path, info.sha256.to_hex());
+        }
+    }
+    let mut applied: Vec<&Row> = rows
+        .values()
+        .flatten()
+        .filter(|r| r.status == Status::Applied)
+        .collect();
+    applied.sort_by(|a, b| a.patch_path.cmp(&b.patch_path));
+    for row in applied {
+        if let Some(now) = current.get(row.patch_path.as_str()) {
+            if *now != row.sha256 {
+                return Err(ApplyError::ChangedApplied {
+                    path: row.patch_path.clone(),
+                    recorded: row.sha256.clone(),
+                    current: now.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn detect_start(
+    conns: &mut Connections,
+    targets: &[Target],
+    rows: &HashMap<Target, Vec<Row>>,
+) -> Result<(Version, Source), ApplyError> {
+    // With several schemas, the least advanced one decides: the others skip what they hold.
+    let levels: Vec<_> = targets
+        .iter()
+        .filter_map(|t| origin::from_history(rows.get(t)?))
+        .collect();
+    if let Some(level) = levels.iter().min() {
+        return Ok((Version::from(*level), Source::History));
+    }
+    let first = targets.first().cloned().unwrap_or(Target {
+        url: None,
+        schema: None,
+    });
+    let conn = conns.for_target(&first);
+    conn.use_schema(&first.schema)?;
+    match origin::from_db_info(conn.driver.as_mut()) {
+        Ok(Some(v)) => Ok((v, Source::DbInfo)),
+        Ok(None) => Err(ApplyError::UnknownStart {
+            why: format!(
+                "{} has no govup_history and no db_info version",
+                conn.driver.describe()
+            ),
+        }),
+        Err(error) => Err(ApplyError::History {
+            conn: conn.driver.describe(),
+            error,
+        }),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn prepare(
+    step: usize,
+    target_version: String,
+    sql: &SqlFile,
+    file: &str,
+    kind: Kind,
+    role: Option<String>,
+    target: &Target,
+    history: &[Row],
+    dialect: &dyn Dialect,
+    opts: &Options,
+) -> Result<Run, ApplyError> {
+    let bytes = std::fs::read(&sql.source).map_err(|e| ApplyError::Read {
+        path: sql.path.clone(),
+        error: e.to_string(),
+    })?;
+    let text = String::from_utf8(bytes).map_err(|e| ApplyError::Read {
+        path: sql.path.clone(),
+        error: format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
+    })?;
+    let statements = dialect.split(&text).map_err(|e| ApplyError::Split {
+        path: sql.path.clone(),
+        line: e.line,
+        message: e.message,
+    })?;
+    let sha256 = sql.sha256.to_hex();
+    let previous = history.iter().find(|r| r.patch_path == sql.path);
+    let mut first = 0;
+    if let Some(row) = previous {
+        let done = usize::try_from(row.statements_done).unwrap_or(0);
+        if done > 0 && !dialect.capabilities().transactional_ddl {
+            if row.sha256 != sha256 && !opts.continue_changed {
+                return Err(ApplyError::ChangedPartial {
+                    path: sql.path.clone(),
+                    done: row.statements_done,
+                });
+            }
+            first = done.min(statements.len());
+        }
+    }
+    Ok(Run {
+        step,
+        path: sql.path.clone(),
+        file: file.to_string(),
+        sha256,
+        kind,
+        role,
+        target: target.clone(),
+        target_version,
+        statements,
+        first,
+        has_row: previous.is_some(),
+    })
+}
+
