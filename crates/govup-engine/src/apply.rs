@@ -2,16 +2,18 @@
 //! everything → (begin) → ensure history tables → run each patch and info-patch → record →
 //! (commit) → unlock. The lock is a guard, so every early return releases it.
 
+use crate::backup::{self, BackupSet};
 use crate::connections::{Connections, Locked};
 use crate::error::ApplyError;
 use crate::events::{Observer, Outcome, PatchReport, PlannedStatement};
 use crate::executor::Executor;
 use crate::history::{Kind, Row, Status, Table};
 use crate::origin::Source;
-use crate::prepare::{applied_identity, detect_start, prepare, verify_checksums};
+use crate::prepare::{applied_identity, detect_start, prepare, verify_checksums, Run};
 use govup_planner::{plan, Contents, DbType, Request, SkipReason, Tree, Version, VersionGraph};
 use govup_schema_map::{route, Disposition, RoutedPlan, SchemaMap, Target};
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// How much one transaction covers, where the database can roll DDL back.
@@ -32,6 +34,7 @@ pub enum Start {
     Auto,
 }
 
+#[derive(Clone, Debug)]
 pub struct Options {
     /// None: the default, one transaction for everything where DDL can be rolled back.
     pub tx: Option<TxMode>,
@@ -40,6 +43,17 @@ pub struct Options {
     /// Resume a partially applied patch whose bytes changed, at the first statement not done.
     pub continue_changed: bool,
     pub govup_version: String,
+    pub backup: Option<BackupOptions>,
+}
+
+/// `--backup DIR` and what goes with it.
+#[derive(Clone, Debug)]
+pub struct BackupOptions {
+    pub dir: PathBuf,
+    /// Also before every step, each in a folder named by the version the database is at.
+    pub each_step: bool,
+    /// Restore the first backup when the upgrade fails after it began writing.
+    pub restore_on_failure: bool,
 }
 
 pub struct Job<'a> {
@@ -62,6 +76,8 @@ pub struct Report {
     pub would_run: Vec<PlannedStatement>,
     pub duration: Duration,
     pub warnings: Vec<String>,
+    /// Backup folders written, first the one taken before the first write.
+    pub backups: Vec<PathBuf>,
 }
 
 /// Applies `job` on `conns`. See the module doc for the sequence.
@@ -228,6 +244,7 @@ pub fn apply(
             would_run,
             duration: started.elapsed(),
             warnings,
+            backups: vec![],
         });
     }
 
@@ -239,6 +256,29 @@ pub fn apply(
         ));
     }
     let tx = opts.tx.unwrap_or(TxMode::All);
+    let whole = tx == TxMode::All && caps.transactional_ddl;
+    let mut backups = Vec::new();
+    if let Some(b) = &opts.backup {
+        if b.each_step && whole {
+            return Err(ApplyError::Usage(format!(
+                "--backup-each-step needs --tx step or --tx patch on {}: inside one transaction for the whole upgrade, a backup would not see the steps before it",
+                job.db
+            )));
+        }
+        let set = backup::take(
+            conns,
+            &targets,
+            &b.dir,
+            &from.level().to_string(),
+            job.db.folder(),
+        )?;
+        observer.note(&format!(
+            "backed up {} schema(s) to {}",
+            set.entries.len(),
+            set.dir.display()
+        ));
+        backups.push(set);
+    }
     observer.started(runs.len(), statements);
     let mut exec = Executor {
         conns,
@@ -246,15 +286,85 @@ pub fn apply(
         observer,
         caps,
         tx,
-        whole: tx == TxMode::All && caps.transactional_ddl,
+        whole,
     };
+    let written = write(&mut exec, &runs, &routed, &targets, &from, &mut backups);
+    match written {
+        Ok(done) => patches.extend(done),
+        Err(cause) => {
+            let restore_from = opts
+                .backup
+                .as_ref()
+                .filter(|b| b.restore_on_failure)
+                .and(backups.first());
+            let Some(set) = restore_from else {
+                return Err(cause);
+            };
+            exec.rollback_all();
+            return Err(match backup::restore(exec.conns, set) {
+                Ok(()) => {
+                    exec.observer
+                        .note(&format!("restored the database from {}", set.dir.display()));
+                    ApplyError::Restored {
+                        cause: Box::new(cause),
+                        from: set.dir.clone(),
+                    }
+                }
+                Err(failed) => ApplyError::RestoreFailed {
+                    cause: Box::new(cause),
+                    restore: Box::new(failed),
+                },
+            });
+        }
+    }
+    sort_like_plan(&mut patches, &routed);
+    Ok(Report {
+        from,
+        source,
+        plan: routed,
+        patches,
+        statements,
+        would_run: vec![],
+        duration: started.elapsed(),
+        warnings,
+        backups: backups.into_iter().map(|b| b.dir).collect(),
+    })
+}
+
+/// The write phase: history tables, then every run, step by step, with the transactions and
+/// backups the options ask for. Returns what happened to each run.
+fn write(
+    exec: &mut Executor<'_, '_>,
+    runs: &[Run],
+    routed: &RoutedPlan,
+    targets: &[Target],
+    from: &Version,
+    backups: &mut Vec<BackupSet>,
+) -> Result<Vec<PatchReport>, ApplyError> {
+    let mut done = Vec::new();
     exec.begin_if(exec.whole)?;
-    exec.ensure_history(&targets)?;
-    let mut current_step = None;
-    for run in &runs {
+    exec.ensure_history(targets)?;
+    let mut current_step: Option<usize> = None;
+    for run in runs {
         if current_step != Some(run.step) {
-            if current_step.is_some() {
+            if let Some(previous) = current_step {
                 exec.end_step()?;
+                exec.observer.step_done(&routed.steps[previous].planned.dir);
+            }
+            // The version the database is at before this step: the previous step's target.
+            let at = match run.step {
+                0 => from.level().to_string(),
+                i => routed.steps[i - 1].planned.to.to_string(),
+            };
+            let each_step = exec.opts.backup.as_ref().filter(|b| b.each_step);
+            if let (Some(b), true) = (each_step, current_step.is_some()) {
+                let set = backup::take(exec.conns, targets, &b.dir, &at, routed.plan.db.folder())?;
+                exec.observer.note(&format!(
+                    "backed up {} schema(s) to {}",
+                    set.entries.len(),
+                    set.dir.display()
+                ));
+                backups.push(set);
             }
             current_step = Some(run.step);
             exec.observer
@@ -270,23 +380,14 @@ pub fn apply(
             outcome,
         );
         exec.observer.patch_done(&rep);
-        patches.push(rep);
+        done.push(rep);
     }
-    if current_step.is_some() {
+    if let Some(last) = current_step {
         exec.end_step()?;
+        exec.observer.step_done(&routed.steps[last].planned.dir);
     }
     exec.commit_if(exec.whole)?;
-    sort_like_plan(&mut patches, &routed);
-    Ok(Report {
-        from,
-        source,
-        plan: routed,
-        patches,
-        statements,
-        would_run: vec![],
-        duration: started.elapsed(),
-        warnings,
-    })
+    Ok(done)
 }
 
 fn report(step: &str, path: &str, info: bool, target: &Target, outcome: Outcome) -> PatchReport {
@@ -314,4 +415,3 @@ fn sort_like_plan(patches: &mut [PatchReport], routed: &RoutedPlan) {
         )
     });
 }
-

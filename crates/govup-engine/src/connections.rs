@@ -14,6 +14,14 @@ pub struct Conn {
 }
 
 impl Conn {
+    pub fn new(key: Option<String>, driver: Box<dyn Driver>) -> Conn {
+        Conn {
+            key,
+            driver,
+            current: None,
+        }
+    }
+
     pub fn use_schema(&mut self, schema: &Option<String>) -> Result<(), ApplyError> {
         if self.current.as_ref() == Some(schema) {
             return Ok(());

@@ -2,6 +2,7 @@
 
 use crate::driver::DbError;
 use govup_planner::PlanError;
+use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
@@ -45,6 +46,22 @@ pub enum ApplyError {
         error: DbError,
         rolled_back: bool,
     },
+    #[error("cannot back up {target}: {error}")]
+    Backup { target: String, error: String },
+    #[error("cannot restore {target}: {error}")]
+    Restore { target: String, error: String },
+    #[error("{0}")]
+    Usage(String),
+    #[error("{cause}")]
+    Restored {
+        cause: Box<ApplyError>,
+        from: PathBuf,
+    },
+    #[error("{cause}")]
+    RestoreFailed {
+        cause: Box<ApplyError>,
+        restore: Box<ApplyError>,
+    },
     #[error("cannot commit on {conn}: {error}")]
     Commit { conn: String, error: DbError },
 }
@@ -55,7 +72,8 @@ impl ApplyError {
         match self {
             ApplyError::UnknownStart { .. }
             | ApplyError::Split { .. }
-            | ApplyError::Read { .. } => true,
+            | ApplyError::Read { .. }
+            | ApplyError::Usage(_) => true,
             ApplyError::Plan(e) => matches!(e, PlanError::UnknownVersion(_)),
             _ => false,
         }
@@ -64,6 +82,14 @@ impl ApplyError {
     /// Lines that follow the headline.
     pub fn details(&self) -> Vec<String> {
         match self {
+            ApplyError::Restored { from, .. } => vec![format!(
+                "restored from the backup in {}: the database is as it was before the upgrade",
+                from.display()
+            )],
+            ApplyError::RestoreFailed { restore, .. } => vec![
+                format!("the automatic restore failed too: {restore}"),
+                "restore by hand with `govup restore` once the cause is fixed".into(),
+            ],
             ApplyError::Plan(e) => e.details(),
             ApplyError::Statement { rolled_back: true, .. } => {
                 vec!["rolled back: the database is as it was before this transaction".into()]

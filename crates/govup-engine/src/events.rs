@@ -70,6 +70,40 @@ pub trait Observer {
     fn note(&mut self, _text: &str) {}
 }
 
+/// An optional observer: `None` shows nothing.
+impl<O: Observer> Observer for Option<O> {
+    fn started(&mut self, runs: usize, statements: usize) {
+        if let Some(o) = self {
+            o.started(runs, statements);
+        }
+    }
+    fn step_started(&mut self, dir: &str) {
+        if let Some(o) = self {
+            o.step_started(dir);
+        }
+    }
+    fn statement_done(&mut self, e: &StatementEvent<'_>) {
+        if let Some(o) = self {
+            o.statement_done(e);
+        }
+    }
+    fn patch_done(&mut self, r: &PatchReport) {
+        if let Some(o) = self {
+            o.patch_done(r);
+        }
+    }
+    fn step_done(&mut self, dir: &str) {
+        if let Some(o) = self {
+            o.step_done(dir);
+        }
+    }
+    fn note(&mut self, text: &str) {
+        if let Some(o) = self {
+            o.note(text);
+        }
+    }
+}
+
 /// An observer that shows nothing.
 pub struct Silent;
 

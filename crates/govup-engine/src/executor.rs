@@ -124,7 +124,12 @@ impl Executor<'_, '_> {
         }
     }
 
-    pub(crate) fn write_row(&mut self, run: &Run, row: &Row, exists: bool) -> Result<(), ApplyError> {
+    pub(crate) fn write_row(
+        &mut self,
+        run: &Run,
+        row: &Row,
+        exists: bool,
+    ) -> Result<(), ApplyError> {
         let conn = self.conns.for_target(&run.target);
         let table = Table::new(conn.driver.dialect(), run.target.schema.as_deref());
         let sql = if exists {
@@ -180,7 +185,8 @@ impl Executor<'_, '_> {
             let conn = self.conns.for_target(&run.target);
             let clock_stmt = Instant::now();
             if let Err(error) = conn.driver.execute(&stmt.text) {
-                self.observer.statement_done(&event(run, stmt, clock_stmt, Some(&error.message)));
+                self.observer
+                    .statement_done(&event(run, stmt, clock_stmt, Some(&error.message)));
                 self.rollback_all();
                 let failure = ApplyError::Statement {
                     path: run.path.clone(),
@@ -199,7 +205,8 @@ impl Executor<'_, '_> {
                 }
                 return Err(failure);
             }
-            self.observer.statement_done(&event(run, stmt, clock_stmt, None));
+            self.observer
+                .statement_done(&event(run, stmt, clock_stmt, None));
         }
         let mut row = self.row(run, Status::Applied, run.statements.len(), &started_at);
         row.finished_at = Some(history::now());
@@ -238,7 +245,8 @@ impl Executor<'_, '_> {
                 .and_then(|_| conn.driver.commit());
             if let Err(error) = result {
                 let _ = conn.driver.rollback();
-                self.observer.statement_done(&event(run, stmt, clock_stmt, Some(&error.message)));
+                self.observer
+                    .statement_done(&event(run, stmt, clock_stmt, Some(&error.message)));
                 let mut row = self.row(run, Status::Failed, i, &started_at);
                 row.error_text = Some(error.message.clone());
                 row.finished_at = Some(history::now());
@@ -251,7 +259,8 @@ impl Executor<'_, '_> {
                     rolled_back: false,
                 });
             }
-            self.observer.statement_done(&event(run, stmt, clock_stmt, None));
+            self.observer
+                .statement_done(&event(run, stmt, clock_stmt, None));
         }
         let mut row = self.row(run, Status::Applied, run.statements.len(), &started_at);
         row.finished_at = Some(history::now());
@@ -273,7 +282,12 @@ impl Executor<'_, '_> {
     }
 }
 
-fn event<'a>(run: &'a Run, stmt: &'a Statement, clock: Instant, error: Option<&'a str>) -> StatementEvent<'a> {
+fn event<'a>(
+    run: &'a Run,
+    stmt: &'a Statement,
+    clock: Instant,
+    error: Option<&'a str>,
+) -> StatementEvent<'a> {
     StatementEvent {
         path: &run.path,
         line: stmt.line,
@@ -283,4 +297,3 @@ fn event<'a>(run: &'a Run, stmt: &'a Statement, clock: Instant, error: Option<&'
         error,
     }
 }
-

@@ -20,23 +20,27 @@
 //! records as applied in that schema.
 
 pub mod apply;
+pub mod backup;
 pub mod catalog;
 pub mod connections;
 pub mod driver;
 pub mod error;
-mod executor;
 pub mod events;
+mod executor;
 pub mod history;
 pub mod origin;
 mod prepare;
+pub mod rehearse;
 pub mod status;
 pub mod url;
+pub mod verify;
 
-pub use apply::{apply, Job, Options, Report, Start, TxMode};
+pub use apply::{apply, BackupOptions, Job, Options, Report, Start, TxMode};
 pub use catalog::{diff, Catalog, Column, Constraint, Difference, Index, Sequence};
 pub use connections::{Conn, Connections, Connector, Locked};
 pub use driver::{Capabilities, DbError, Dialect, Driver, SplitError, Statement};
 pub use error::ApplyError;
 pub use events::{Observer, Outcome, PatchReport, PlannedStatement, Silent, StatementEvent};
 pub use origin::Source;
+pub use rehearse::{rehearse, Rehearsal};
 pub use status::{status, DbStatus};

@@ -40,7 +40,10 @@ pub(crate) fn applied_identity(history: &[Row], file: &str, sql: &SqlFile) -> bo
 }
 
 /// Refuses when a patch the history records as applied now has other bytes in the tree.
-pub(crate) fn verify_checksums(job: &Job<'_>, rows: &HashMap<Target, Vec<Row>>) -> Result<(), ApplyError> {
+pub(crate) fn verify_checksums(
+    job: &Job<'_>,
+    rows: &HashMap<Target, Vec<Row>>,
+) -> Result<(), ApplyError> {
     let mut current: HashMap<&str, String> = HashMap::new();
     for step in &job.tree.steps {
         for patch in step.patches(job.db) {
@@ -159,4 +162,3 @@ pub(crate) fn prepare(
         has_row: previous.is_some(),
     })
 }
-

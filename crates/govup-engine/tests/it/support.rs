@@ -85,6 +85,7 @@ impl Db {
             allow_lateral: false,
             continue_changed: false,
             govup_version: "test".into(),
+            backup: None,
         };
         let mut conns = Connections::from_drivers(self.connect(), vec![]);
         apply(&job, &mut conns, &opts, &mut Silent)

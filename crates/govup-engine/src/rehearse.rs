@@ -1,0 +1,70 @@
+//! `govup rehearse`: the same upgrade on throwaway copies of the live databases.
+//!
+//! Each connection's driver makes a copy beside the original (`create_scratch(true)`), the
+//! ordinary apply sequence runs on the copies, and the copies are dropped whatever happened. The
+//! originals are only read (to copy them); no lock is taken on them, since nothing is written.
+
+use crate::apply::{apply, Job, Options, Report};
+use crate::connections::{Conn, Connections, Connector};
+use crate::error::ApplyError;
+use crate::events::Observer;
+use crate::url::redact;
+
+pub struct Rehearsal {
+    /// The copies, as redacted URLs.
+    pub copies: Vec<String>,
+    /// What the upgrade did on the copies, or why it failed there.
+    pub result: Result<Report, ApplyError>,
+    /// Copies that could not be dropped, with the reason: the operator must drop them.
+    pub left_behind: Vec<String>,
+}
+
+pub fn rehearse(
+    job: &Job<'_>,
+    originals: &mut Connections,
+    connect: &mut Connector<'_>,
+    opts: &Options,
+    observer: &mut dyn Observer,
+) -> Result<Rehearsal, ApplyError> {
+    let mut urls: Vec<String> = Vec::new();
+    let mut copies = Connections { list: vec![] };
+    let made = (|| {
+        for conn in originals.list.iter_mut() {
+            let url = conn
+                .driver
+                .create_scratch(true)
+                .map_err(|error| ApplyError::Connect {
+                    url: format!("a copy of {}", conn.driver.describe()),
+                    error,
+                })?;
+            urls.push(url.clone());
+            let driver = connect(&url).map_err(|error| ApplyError::Connect {
+                url: redact(&url),
+                error,
+            })?;
+            copies.list.push(Conn::new(conn.key.clone(), driver));
+        }
+        Ok(())
+    })();
+    let result = match made {
+        Ok(()) => {
+            let mut opts = opts.clone();
+            opts.backup = None;
+            opts.dry_run = false;
+            apply(job, &mut copies, &opts, observer)
+        }
+        Err(e) => Err(e),
+    };
+    drop(copies);
+    let mut left_behind = Vec::new();
+    for (conn, url) in originals.list.iter_mut().zip(&urls) {
+        if let Err(e) = conn.driver.drop_scratch(url) {
+            left_behind.push(format!("{}: {e}", redact(url)));
+        }
+    }
+    Ok(Rehearsal {
+        copies: urls.iter().map(|u| redact(u)).collect(),
+        result,
+        left_behind,
+    })
+}
