@@ -1,5 +1,8 @@
 //! A live MySQL/MariaDB session.
 
+use std::path::{Path, PathBuf};
+
+use govup_engine::catalog::Catalog;
 use govup_engine::driver::{DbError, Dialect, Driver};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Value};
@@ -14,6 +17,8 @@ use crate::lock::{lock_name, WAIT_SECONDS};
 pub struct MySqlConnection {
     conn: Conn,
     url: ConnectUrl,
+    /// The URL as given, for the URLs of scratch databases (same credentials and parameters).
+    url_text: String,
     /// The name of the user-level lock this session holds, if any.
     held_lock: Option<String>,
 }
@@ -29,6 +34,7 @@ impl std::fmt::Debug for MySqlConnection {
 impl MySqlConnection {
     /// Connects to the server `url` names (`mysql://` or `mariadb://`).
     pub fn open(url: &str) -> Result<MySqlConnection, DbError> {
+        let url_text = url.to_string();
         let url = ConnectUrl::parse(url)?;
         let conn = Conn::new(url.client_options()).map_err(|e| {
             DbError::new(format!(
@@ -40,13 +46,22 @@ impl MySqlConnection {
         Ok(MySqlConnection {
             conn,
             url,
+            url_text,
             held_lock: None,
         })
     }
 
+    pub(crate) fn url(&self) -> &ConnectUrl {
+        &self.url
+    }
+
+    pub(crate) fn url_text(&self) -> &str {
+        &self.url_text
+    }
+
     /// Runs `sql` and returns the rows of its first result set; later result sets (from a
     /// `CALL`, say) are read to the end so that their errors are not lost.
-    fn rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+    pub(crate) fn rows(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
         let mut result = self.conn.query_iter(sql).map_err(|e| db_error(&e))?;
         let mut rows = Vec::new();
         let mut first = true;
@@ -68,7 +83,7 @@ impl MySqlConnection {
     }
 
     /// The single cell of a one-row, one-column answer.
-    fn scalar(&mut self, sql: &str) -> Result<Option<String>, DbError> {
+    pub(crate) fn scalar(&mut self, sql: &str) -> Result<Option<String>, DbError> {
         let rows = self.rows(sql)?;
         Ok(rows
             .into_iter()
@@ -156,6 +171,26 @@ impl Driver for MySqlConnection {
 
     fn describe(&self) -> String {
         self.url.describe()
+    }
+
+    fn catalog(&mut self, schema: Option<&str>) -> Result<Catalog, DbError> {
+        crate::catalog::read(self, schema)
+    }
+
+    fn backup(&mut self, schema: Option<&str>, dir: &Path, stem: &str) -> Result<PathBuf, DbError> {
+        crate::backup::backup(self, schema, dir, stem)
+    }
+
+    fn restore(&mut self, schema: Option<&str>, file: &Path) -> Result<(), DbError> {
+        crate::backup::restore(self, schema, file)
+    }
+
+    fn create_scratch(&mut self, copy: bool) -> Result<String, DbError> {
+        crate::scratch::create(self, copy)
+    }
+
+    fn drop_scratch(&mut self, url: &str) -> Result<(), DbError> {
+        crate::scratch::drop(self, url)
     }
 }
 

@@ -23,17 +23,35 @@
 //! The lock is `GET_LOCK('govup:<database>')`, a user-level lock that the server drops with the
 //! session. A "schema" is a MySQL database: [`Driver::use_schema`] runs `USE`.
 //!
+//! The safety features: the catalog comes from `information_schema` ([`Driver::catalog`]);
+//! backups, restores and scratch copies run the `mysqldump` and `mysql` programs (or their
+//! MariaDB names `mariadb-dump` and `mariadb`, Debian package `mariadb-client`), with the URL's
+//! host, port, user and TLS mode on the command line and the password in `MYSQL_PWD`. A backup is
+//! one `.sql` file per database without `CREATE DATABASE`/`USE`; a restore drops the database,
+//! creates it again with its character set and collation and loads the file; scratch databases
+//! are `<db>_govup_<copy|empty>_<pid>_<n>` beside the original, and only such names are dropped.
+//! The `mysql` client loads dumps with `innodb_strict_mode=OFF` in its own session, because
+//! GovWay's widest tables can only be created that way (this connection's settings are never
+//! touched). The user needs the privileges `mysqldump` needs (routine bodies: their definer or
+//! SELECT on `mysql.proc`; `--events`: EVENT), and CREATE and DROP on `<db>_govup_%` for
+//! scratch databases.
+//!
 //! What this crate deliberately does not do: it does not wrap DDL in transactions (MySQL commits
 //! every DDL statement implicitly, hence `transactional_ddl = false`), it does not use prepared
 //! statements (the text protocol accepts every statement kind), it never reconnects (a new
 //! session would silently lose the lock), it never changes `sql_mode` or other session settings
 //! a patch may rely on, and it does not honour `NO_BACKSLASH_ESCAPES` when splitting or quoting.
 
+mod backup;
+mod catalog;
 mod connect_url;
 mod connection;
+mod databases;
 mod dialect;
 mod errors;
 mod lock;
+mod programs;
+mod scratch;
 mod split;
 
 use govup_engine::driver::{DbError, Driver};

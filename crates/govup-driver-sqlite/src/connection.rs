@@ -3,17 +3,17 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use govup_engine::{DbError, Dialect, Driver};
+use govup_engine::{Catalog, DbError, Dialect, Driver};
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, ErrorCode, OpenFlags, MAIN_DB};
+use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::lock::{Transactions, STATEMENT_WAIT};
 
 /// A connection to a SQLite database file, implementing [`Driver`].
 pub struct SqliteConnection {
-    conn: Connection,
-    path: PathBuf,
-    tx: Transactions,
+    pub(crate) conn: Connection,
+    pub(crate) path: PathBuf,
+    pub(crate) tx: Transactions,
 }
 
 impl std::fmt::Debug for SqliteConnection {
@@ -79,21 +79,31 @@ impl SqliteConnection {
                 reason(e, dest)
             ))
         };
-        if self.conn.is_autocommit() {
-            return self.conn.backup(MAIN_DB, dest, None).map_err(|e| fail(&e));
-        }
+        // No SQLITE_OPEN_URI here either: `dest` is a file name.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut to = Connection::open_with_flags(dest, flags).map_err(|e| fail(&e))?;
+        to.busy_timeout(STATEMENT_WAIT).map_err(|e| fail(&e))?;
         // A connection inside a write transaction (the lock's, say) cannot be a backup source:
-        // SQLite answers SQLITE_LOCKED. A second connection reads the committed state.
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let reader = Connection::open_with_flags(&self.path, flags).map_err(|e| fail(&e))?;
-        reader.busy_timeout(STATEMENT_WAIT).map_err(|e| fail(&e))?;
-        reader.backup(MAIN_DB, dest, None).map_err(|e| fail(&e))
+        // SQLite answers SQLITE_LOCKED. copy_committed reads through a second connection then.
+        self.copy_committed(&mut to).map_err(|e| fail(&e))
+    }
+}
+
+/// The error for a schema other than None: SQLite has none.
+fn no_schemas(schema: Option<&str>) -> Result<(), DbError> {
+    match schema {
+        None => Ok(()),
+        Some(s) => Err(DbError::new(format!(
+            "sqlite has no schemas: cannot use schema {s:?}"
+        ))),
     }
 }
 
 /// The client's text, without the file name it appends to open errors (the caller names it),
 /// and with the likeliest cause of SQLite's bare "unable to open".
-fn reason(e: &rusqlite::Error, path: &Path) -> String {
+pub(crate) fn reason(e: &rusqlite::Error, path: &Path) -> String {
     if e.sqlite_error_code() != Some(ErrorCode::CannotOpen) {
         return e.to_string();
     }
@@ -159,12 +169,7 @@ impl Driver for SqliteConnection {
     }
 
     fn use_schema(&mut self, schema: Option<&str>) -> Result<(), DbError> {
-        match schema {
-            None => Ok(()),
-            Some(s) => Err(DbError::new(format!(
-                "sqlite has no schemas: cannot use schema {s:?}"
-            ))),
-        }
+        no_schemas(schema)
     }
 
     fn describe(&self) -> String {
@@ -181,6 +186,34 @@ impl Driver for SqliteConnection {
 
     fn rollback(&mut self) -> Result<(), DbError> {
         self.tx.rollback(&self.conn, &self.path)
+    }
+
+    /// See the `catalog` module for what is in it.
+    fn catalog(&mut self, schema: Option<&str>) -> Result<Catalog, DbError> {
+        no_schemas(schema)?;
+        crate::catalog::read(&self.conn)
+    }
+
+    /// `<dir>/<stem>.sqlite`, a copy of what is committed (see the `backup` module).
+    fn backup(&mut self, schema: Option<&str>, dir: &Path, stem: &str) -> Result<PathBuf, DbError> {
+        no_schemas(schema)?;
+        self.backup_file(dir, stem)
+    }
+
+    /// Replaces the database with `file` and keeps the lock (see the `backup` module).
+    fn restore(&mut self, schema: Option<&str>, file: &Path) -> Result<(), DbError> {
+        no_schemas(schema)?;
+        self.restore_file(file)
+    }
+
+    /// `<path>.govup-<copy|empty>-<pid>-<n>.sqlite` (see the `scratch` module).
+    fn create_scratch(&mut self, copy: bool) -> Result<String, DbError> {
+        self.create_scratch_file(copy)
+    }
+
+    /// Only files create_scratch named (see the `scratch` module).
+    fn drop_scratch(&mut self, url: &str) -> Result<(), DbError> {
+        self.drop_scratch_file(url)
     }
 }
 

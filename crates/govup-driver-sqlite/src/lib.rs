@@ -11,6 +11,12 @@
 //! begin/commit/rollback are mapped onto it (see the `lock` module for the exact rules). A second
 //! process asking for the lock waits two seconds and then gets a clear "busy" error.
 //!
+//! The safety features (`govup apply --backup`, `govup restore`, `rehearse`, `verify`) need no
+//! external program: a backup is a file written by SQLite's online backup API and a restore
+//! copies it back the same way (`backup` module), a scratch database is a file beside the
+//! database (`scratch` module), and the catalog comes from the pragmas (`catalog` module, which
+//! lists what it leaves out: CHECK constraints, views, triggers).
+//!
 //! What this crate deliberately does not do:
 //! - schemas: SQLite has none, so `use_schema(Some(_))` is an error and a schema map must not
 //!   route SQLite patches to schemas;
@@ -20,10 +26,13 @@
 //! - statements SQLite refuses inside a transaction (`VACUUM`, changing `journal_mode`) cannot
 //!   run while the lock is held.
 
+mod backup;
+mod catalog;
 mod connection;
 mod dialect;
 mod error;
 mod lock;
+mod scratch;
 mod split;
 mod url;
 

@@ -40,7 +40,7 @@ pub(crate) struct Transactions {
     in_work: bool,
 }
 
-fn is_busy(e: &rusqlite::Error) -> bool {
+pub(crate) fn is_busy(e: &rusqlite::Error) -> bool {
     matches!(
         e.sqlite_error_code(),
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
@@ -182,6 +182,22 @@ impl Transactions {
         }
         let _ = self.hold(conn, path);
         Ok(())
+    }
+
+    /// Ends whatever transaction is open, rolling it back, so that the connection can be the
+    /// destination of an online backup: SQLite refuses one while the destination connection has
+    /// a transaction open. The lock stays marked as held; [`Transactions::resume`] re-takes it.
+    pub(crate) fn suspend(&mut self, conn: &Connection) -> Result<(), DbError> {
+        self.in_work = false;
+        if !conn.is_autocommit() {
+            run(conn, "ROLLBACK").map_err(crate::error::sqlite_error)?;
+        }
+        Ok(())
+    }
+
+    /// Re-takes the lock after [`Transactions::suspend`] when it was held; nothing otherwise.
+    pub(crate) fn resume(&self, conn: &Connection, path: &Path) -> Result<(), DbError> {
+        self.hold(conn, path)
     }
 
     /// Runs one batch of SQL with the state's rules: inside the engine's transaction as is,

@@ -12,12 +12,12 @@ use govup_engine::driver::{Dialect, Driver};
 
 use crate::corpus::{split_file, sql_files};
 
-fn server() -> Option<String> {
+pub(crate) fn server() -> Option<String> {
     govup_testkit::server_url("GOVUP_TEST_MYSQL_URL")
 }
 
 /// `url` with its database replaced by `database` ("" for none).
-fn with_database(url: &str, database: &str) -> String {
+pub(crate) fn with_database(url: &str, database: &str) -> String {
     let mut u = url::Url::parse(url).unwrap();
     u.set_path(&format!("/{database}"));
     u.to_string()
@@ -29,15 +29,15 @@ fn url_database(url: &str) -> Option<String> {
 }
 
 /// A database that exists for one test.
-struct Scratch {
-    admin: Box<dyn Driver>,
-    name: String,
+pub(crate) struct Scratch {
+    pub(crate) admin: Box<dyn Driver>,
+    pub(crate) name: String,
     /// The server URL pointing at this database.
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Scratch {
-    fn new(server: &str, tag: &str) -> Scratch {
+    pub(crate) fn new(server: &str, tag: &str) -> Scratch {
         let name = govup_testkit::unique_name(tag);
         let mut admin = connect(server).unwrap();
         admin
@@ -66,13 +66,13 @@ impl Drop for Scratch {
     }
 }
 
-fn cell(c: &mut dyn Driver, sql: &str) -> Option<String> {
+pub(crate) fn cell(c: &mut dyn Driver, sql: &str) -> Option<String> {
     let rows = c.query(sql).unwrap();
     assert_eq!(rows.len(), 1, "{sql}");
     rows[0][0].clone()
 }
 
-fn s(text: &str) -> Option<String> {
+pub(crate) fn s(text: &str) -> Option<String> {
     Some(text.to_string())
 }
 

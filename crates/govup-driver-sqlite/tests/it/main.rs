@@ -3,6 +3,7 @@
 
 mod connection;
 mod lock;
+mod safety;
 mod samples;
 
 use std::path::{Path, PathBuf};
