@@ -1,20 +1,23 @@
 //! A live PostgreSQL session implementing [`Driver`].
 
-use govup_engine::{DbError, Dialect, Driver};
+use std::path::{Path, PathBuf};
+
+use govup_engine::{Catalog, DbError, Dialect, Driver};
 use postgres::config::SslMode;
 use postgres::{Client, NoTls, SimpleQueryMessage};
 
 use crate::dialect::DIALECT;
 use crate::error::one_line;
-use crate::lock;
 use crate::tls;
 use crate::url::Target;
+use crate::{backup, catalog, lock, restore, scratch};
 
 /// One connection. Statements and queries go through the simple-query protocol, so any statement
 /// (DO blocks, function bodies) runs as written and every cell comes back as text; only
 /// `COPY ... FROM STDIN` cannot work, as it waits for data that a patch file does not carry.
 pub struct PgConnection {
-    client: Client,
+    /// None only when [`PgConnection::while_closed`] could not open the session again.
+    client: Option<Client>,
     target: Target,
     /// `SHOW search_path` at connect time, in a form `SET search_path TO` accepts back.
     home_search_path: String,
@@ -28,29 +31,70 @@ pub fn connect(url: &str) -> Result<Box<dyn Driver>, DbError> {
 
 impl PgConnection {
     pub fn open(url: &str) -> Result<PgConnection, DbError> {
-        let mut target = Target::parse(url).map_err(DbError::new)?;
-        let fail = |target: &Target, why: &str| {
-            DbError::new(format!(
-                "cannot connect to {}: {}",
-                target.described,
-                target.scrub(why)
-            ))
-        };
-        let connector = tls::connector(&target.tls).map_err(|why| fail(&target, &why))?;
-        let connected = match connector {
-            Some(connector) => target.config.ssl_mode(SslMode::Require).connect(connector),
-            None => target.config.ssl_mode(SslMode::Disable).connect(NoTls),
-        };
-        let mut client = connected.map_err(|e| fail(&target, &one_line(&e, None).message))?;
+        let target = Target::parse(url).map_err(DbError::new)?;
+        PgConnection::open_target(target)
+    }
+
+    /// Opens a session on an already parsed target (the maintenance database, a scratch one).
+    pub(crate) fn open_target(mut target: Target) -> Result<PgConnection, DbError> {
+        let mut client = open_client(&mut target)?;
         let home_search_path = first_cell(&mut client, "SHOW search_path")
-            .map_err(|e| fail(&target, &one_line(&e, None).message))?
+            .map_err(|e| connect_error(&target, &one_line(&e, None).message))?
             .unwrap_or_else(|| "DEFAULT".to_string());
         Ok(PgConnection {
-            client,
+            client: Some(client),
             target,
             home_search_path,
             locked: false,
         })
+    }
+
+    pub(crate) fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// Whether this session holds the upgrade lock, which closing it would release.
+    pub(crate) fn is_locked(&self) -> bool {
+        self.locked
+    }
+
+    /// Closes this session, runs `work` while no session of ours is connected to the database
+    /// (what `CREATE DATABASE ... TEMPLATE` needs), then opens a new one with the same
+    /// `search_path`. Other session state (settings, prepared statements, the upgrade lock) does
+    /// not survive, so callers check [`PgConnection::is_locked`] first. Returns what `work`
+    /// returned, and whether the session could be opened again, separately: a caller that
+    /// created something must undo it when the second fails.
+    pub(crate) fn while_closed<T>(
+        &mut self,
+        work: impl FnOnce() -> T,
+    ) -> Result<(T, Result<(), DbError>), DbError> {
+        let search_path = self.ask("SHOW search_path")?;
+        if let Some(client) = self.client.take() {
+            // The server ends the session on its side either way.
+            let _ = client.close();
+        }
+        let outcome = work();
+        let reopened = open_client(&mut self.target).and_then(|mut client| {
+            if let Some(path) = &search_path {
+                let sql = format!("SET search_path TO {path}");
+                client.batch_execute(&sql).map_err(|e| {
+                    DbError::new(self.target.scrub(&one_line(&e, Some(&sql)).message))
+                })?;
+            }
+            self.client = Some(client);
+            Ok(())
+        });
+        Ok((outcome, reopened))
+    }
+
+    fn client(&mut self) -> Result<&mut Client, DbError> {
+        match &mut self.client {
+            Some(client) => Ok(client),
+            None => Err(DbError::new(format!(
+                "the session on {} was closed to copy the database and could not be opened again",
+                self.target.described
+            ))),
+        }
     }
 
     fn fail(&self, err: &postgres::Error, sql: &str) -> DbError {
@@ -58,8 +102,26 @@ impl PgConnection {
     }
 
     fn ask(&mut self, sql: &str) -> Result<Option<String>, DbError> {
-        first_cell(&mut self.client, sql).map_err(|e| self.fail(&e, sql))
+        let client = self.client()?;
+        first_cell(client, sql).map_err(|e| self.fail(&e, sql))
     }
+}
+
+fn connect_error(target: &Target, why: &str) -> DbError {
+    DbError::new(format!(
+        "cannot connect to {}: {}",
+        target.described,
+        target.scrub(why)
+    ))
+}
+
+fn open_client(target: &mut Target) -> Result<Client, DbError> {
+    let connector = tls::connector(&target.tls).map_err(|why| connect_error(target, &why))?;
+    let connected = match connector {
+        Some(connector) => target.config.ssl_mode(SslMode::Require).connect(connector),
+        None => target.config.ssl_mode(SslMode::Disable).connect(NoTls),
+    };
+    connected.map_err(|e| connect_error(target, &one_line(&e, None).message))
 }
 
 /// The first column of the first row, None when there is no row or the cell is NULL.
@@ -78,16 +140,13 @@ impl Driver for PgConnection {
     }
 
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {
-        self.client
-            .batch_execute(sql)
-            .map_err(|e| self.fail(&e, sql))
+        let client = self.client()?;
+        client.batch_execute(sql).map_err(|e| self.fail(&e, sql))
     }
 
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        let messages = self
-            .client
-            .simple_query(sql)
-            .map_err(|e| self.fail(&e, sql))?;
+        let client = self.client()?;
+        let messages = client.simple_query(sql).map_err(|e| self.fail(&e, sql))?;
         let mut rows = Vec::new();
         for message in messages {
             if let SimpleQueryMessage::Row(row) = message {
@@ -159,5 +218,25 @@ impl Driver for PgConnection {
 
     fn describe(&self) -> String {
         self.target.described.clone()
+    }
+
+    fn catalog(&mut self, schema: Option<&str>) -> Result<Catalog, DbError> {
+        catalog::read(self, schema)
+    }
+
+    fn backup(&mut self, schema: Option<&str>, dir: &Path, stem: &str) -> Result<PathBuf, DbError> {
+        backup::backup(self, schema, dir, stem)
+    }
+
+    fn restore(&mut self, schema: Option<&str>, file: &Path) -> Result<(), DbError> {
+        restore::restore(self, schema, file)
+    }
+
+    fn create_scratch(&mut self, copy: bool) -> Result<String, DbError> {
+        scratch::create(self, copy)
+    }
+
+    fn drop_scratch(&mut self, url: &str) -> Result<(), DbError> {
+        scratch::drop_scratch(self, url)
     }
 }

@@ -7,17 +7,31 @@
 //!   with rustls only when `sslmode` asks for TLS (libpq's meanings of `require`, `verify-ca`,
 //!   `verify-full`, and `sslrootcert`);
 //! - the upgrade lock is a session-level advisory lock, so a crashed run never leaves it behind;
-//! - `use_schema` moves `search_path` and puts the connection's own back afterwards.
+//! - `use_schema` moves `search_path` and puts the connection's own back afterwards;
+//! - the safety hooks: `catalog` reads a schema from `pg_catalog`; `backup` and `restore` run
+//!   `pg_dump -Fc` and `pg_restore` on one schema; `create_scratch` copies the database with
+//!   `CREATE DATABASE ... TEMPLATE` or, when other sessions are connected, `pg_dump | pg_restore`;
+//!   `drop_scratch` drops only databases named the way `create_scratch` names them. The client
+//!   programs come from `PATH` or `/usr/lib/postgresql/<major>/bin`, and get the URL's settings
+//!   and password through libpq's environment, never on their command line.
 //!
 //! What it deliberately does not do: it never decides what to run or records history (the
 //! engine does, through the `Driver` trait), never interprets `psql` meta-commands, never reads
-//! `~/.pgpass`, `PG*` environment variables or the system certificate store, and never links
-//! OpenSSL. Passwords never appear in its messages: URLs are shown as `user:***@`.
+//! `~/.pgpass`, `PG*` environment variables or the system certificate store (the programs it runs
+//! get no inherited `PG*` variable either), and never links OpenSSL. Passwords never appear in
+//! its messages: URLs are shown as `user:***@`.
 
+mod backup;
+mod catalog;
+mod cells;
 mod connection;
 mod dialect;
 mod error;
 mod lock;
+mod namespace;
+mod programs;
+mod restore;
+mod scratch;
 mod split;
 mod tls;
 mod url;

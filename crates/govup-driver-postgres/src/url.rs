@@ -16,7 +16,11 @@ use crate::tls::TlsMode;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Where to connect and how.
+#[derive(Clone)]
 pub struct Target {
+    /// The URL as typed, password included: kept only to derive the URLs of scratch databases
+    /// (same credentials and parameters), never shown.
+    pub url: String,
     pub config: postgres::Config,
     pub tls: TlsMode,
     /// `postgres://user:***@host:port/db`.
@@ -89,11 +93,27 @@ impl Target {
             .map(|p| String::from_utf8_lossy(p).into_owned());
         let described = describe(&config);
         Ok(Target {
+            url: typed.to_string(),
             config,
             tls,
             described,
             password,
         })
+    }
+
+    /// The same server, user and parameters, database `database`.
+    pub fn with_database(&self, database: &str) -> Result<Target, String> {
+        Target::parse(&with_database(&self.url, database))
+    }
+
+    /// `host:port` of every server the URL names, to tell whether two URLs reach the same server.
+    pub fn servers(&self) -> String {
+        servers(&self.config)
+    }
+
+    /// The database the server will open: the URL's, else the user's name (the server's rule).
+    pub fn database(&self) -> Option<&str> {
+        self.config.get_dbname().or(self.config.get_user())
     }
 
     /// `message` with the password, should the client library ever echo it, masked.
@@ -116,6 +136,17 @@ fn describe(config: &postgres::Config) -> String {
     } else if config.get_password().is_some() {
         out.push_str(":***@");
     }
+    out.push_str(&servers(config));
+    // The server's own default: a database named like the user.
+    if let Some(db) = config.get_dbname().or(config.get_user()) {
+        out.push('/');
+        out.push_str(db);
+    }
+    out
+}
+
+/// `host:port[,host:port]`, with libpq's default port filled in.
+fn servers(config: &postgres::Config) -> String {
     let ports = config.get_ports();
     let port_at = |i: usize| match ports {
         [] => 5432,
@@ -144,11 +175,35 @@ fn describe(config: &postgres::Config) -> String {
         .enumerate()
         .map(|(i, h)| format!("{h}:{}", port_at(i)))
         .collect();
-    out.push_str(&servers.join(","));
-    // The server's own default: a database named like the user.
-    if let Some(db) = config.get_dbname().or(config.get_user()) {
-        out.push('/');
-        out.push_str(db);
+    servers.join(",")
+}
+
+/// `url` with its database replaced by `database`, a name that needs no percent-encoding. A
+/// `dbname=` parameter is left out: it would override the path.
+pub fn with_database(url: &str, database: &str) -> String {
+    let scheme_end = url.find("://").map_or(0, |i| i + 3);
+    // As in `Target::parse`: the user info ends at the first '@'.
+    let after_creds = url[scheme_end..]
+        .find('@')
+        .map_or(scheme_end, |at| scheme_end + at + 1);
+    let (base, query) = match url[after_creds..].find('?') {
+        Some(q) => (&url[..after_creds + q], &url[after_creds + q + 1..]),
+        None => (url, ""),
+    };
+    let authority_end = base[after_creds..]
+        .find('/')
+        .map_or(base.len(), |slash| after_creds + slash);
+    let mut out = format!("{}/{database}", &base[..authority_end]);
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|pair| {
+            let key = pair.split_once('=').map_or(*pair, |(k, _)| k);
+            !pair.is_empty() && percent_decode_str(key).decode_utf8_lossy() != "dbname"
+        })
+        .collect();
+    if !kept.is_empty() {
+        out.push('?');
+        out.push_str(&kept.join("&"));
     }
     out
 }
@@ -323,6 +378,38 @@ mod tests {
         assert_eq!(
             t.config.get_connect_timeout(),
             Some(&Duration::from_secs(5))
+        );
+    }
+
+    #[test]
+    fn with_database_keeps_credentials_and_parameters() {
+        assert_eq!(
+            with_database("postgres://u:p%40w@h:5433/govway?sslmode=require", "x_1"),
+            "postgres://u:p%40w@h:5433/x_1?sslmode=require"
+        );
+        assert_eq!(with_database("POSTGRESQL://u@h", "x"), "POSTGRESQL://u@h/x");
+        assert_eq!(
+            with_database("postgres://u:a/b?c@h/db", "x"),
+            "postgres://u:a/b?c@h/x"
+        );
+        assert_eq!(
+            with_database("postgres://h/?dbname=db&user=u&application_name=a", "x"),
+            "postgres://h/x?user=u&application_name=a"
+        );
+        assert_eq!(
+            with_database("postgres://u@a:1,b:2/db?", "x"),
+            "postgres://u@a:1,b:2/x"
+        );
+        let t = Target::parse("postgres://u:pw@h:6000/db?application_name=a").unwrap();
+        let moved = t.with_database("other").unwrap();
+        assert_eq!(moved.described, "postgres://u:***@h:6000/other");
+        assert_eq!(moved.config.get_application_name(), Some("a"));
+        assert_eq!(moved.password.as_deref(), Some("pw"));
+        assert_eq!(moved.servers(), "h:6000");
+        assert_eq!(moved.database(), Some("other"));
+        assert_eq!(
+            Target::parse("postgres://u@h").unwrap().database(),
+            Some("u")
         );
     }
 

@@ -7,20 +7,11 @@ use std::time::{Duration, Instant};
 
 use govup_driver_postgres::connect;
 
-use crate::support::{one_cell, server, ScratchDatabase};
+use crate::support::{govup_lock_holders, server, ScratchDatabase};
 
 /// How long B is given to (wrongly) get the lock while A holds it, and to get it once A let go.
 const HOLD: Duration = Duration::from_millis(1500);
 const RELEASE_WITHIN: Duration = Duration::from_secs(20);
-
-/// Advisory locks this database's sessions hold with govup's key.
-fn govup_lock_holders(url: &str) -> i64 {
-    let mut observer = connect(url).unwrap();
-    let sql = "SELECT count(*) FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted \
-               AND l.objsubid = 1 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) \
-               AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended('govup:' || current_database(), 0)";
-    one_cell(observer.as_mut(), sql).unwrap().parse().unwrap()
-}
 
 #[test]
 fn a_second_session_waits_until_the_first_unlocks() {
