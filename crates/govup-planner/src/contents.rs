@@ -2,11 +2,12 @@
 
 use crate::db::DbType;
 use crate::digest::Sha256;
-use crate::finding::Finding;
+use crate::finding::{Finding, FindingKind};
 use crate::graph::VersionGraph;
 use crate::tree::{Patch, Tree};
 use crate::version::{Level, Line};
 use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
 
 /// A patch identity, interned: the pair (file name, SHA-256 of the bytes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -23,6 +24,8 @@ pub struct Contents<'t> {
     added_at: HashMap<PatchId, Vec<Level>>,
     /// For each identity, the first patch seen with it (for messages).
     first: Vec<(usize, usize)>,
+    /// [`Contents::baseline_disagreements`], computed once: every plan reports them.
+    disagreements: OnceLock<Vec<Finding>>,
 }
 
 impl<'t> Contents<'t> {
@@ -57,6 +60,7 @@ impl<'t> Contents<'t> {
             step_ids,
             added_at,
             first,
+            disagreements: OnceLock::new(),
         }
     }
 
@@ -157,6 +161,12 @@ impl<'t> Contents<'t> {
     /// Checks every `baseline-version.txt` against the content (spec §4): the declared version's
     /// S must be the largest S of its line contained in S(start of the step).
     pub fn baseline_disagreements(&self) -> Vec<Finding> {
+        self.disagreements
+            .get_or_init(|| self.compute_disagreements())
+            .clone()
+    }
+
+    fn compute_disagreements(&self) -> Vec<Finding> {
         let mut out = Vec::new();
         for step in &self.tree.steps {
             let Some(baseline) = &step.baseline else {
@@ -178,14 +188,17 @@ impl<'t> Contents<'t> {
             if !agrees {
                 let content =
                     expected.map_or("no version of that line".to_string(), |l| l.to_string());
-                out.push(Finding::error(
-                    baseline.path.clone(),
-                    format!(
-                        "baseline {declared} disagrees with the {db} patches: by content, {start} contains {content} of line {}",
-                        declared.line(),
-                        db = self.db
-                    ),
-                ));
+                out.push(
+                    Finding::error(
+                        baseline.path.clone(),
+                        format!(
+                            "baseline {declared} disagrees with the {db} patches: by content, {start} contains {content} of line {}",
+                            declared.line(),
+                            db = self.db
+                        ),
+                    )
+                    .with_kind(FindingKind::BaselineDisagrees),
+                );
             }
         }
         out

@@ -8,6 +8,37 @@ pub enum Severity {
     Error,
 }
 
+/// What a finding is about, so that callers (`govup lint`) can tell findings apart without
+/// reading their messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum FindingKind {
+    /// A step directory whose name does not follow `upgrade_<FROM>_to_<TO>`.
+    StepName,
+    /// A `.sql` file in a database folder that is not named like a patch.
+    PatchName,
+    /// Another file in a database folder: not a patch, ignored.
+    NotAPatch,
+    /// A link (real or stubbed) to nothing, or a loop of links.
+    BrokenLink,
+    /// A file or folder that cannot be read.
+    Unreadable,
+    /// A `baseline-version.txt` whose text is not a version.
+    BaselineParse,
+    /// A `baseline-version.txt` that names no version of the line crossed from.
+    BaselineUnknown,
+    /// A `baseline-version.txt` that disagrees with the content (spec §4).
+    BaselineDisagrees,
+    /// Two steps lead into one version.
+    TwoStepsInto,
+    /// Two crossings leave one line.
+    TwoCrossingsOut,
+    /// A crossing from a line that has no version in the tree.
+    CrossingFromEmptyLine,
+    /// Anything not named above.
+    Other,
+}
+
 /// One problem with a tree. `path` is relative to the tree root, `/`-separated.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
@@ -15,6 +46,7 @@ pub struct Finding {
     pub path: String,
     pub line: Option<u32>,
     pub message: String,
+    pub kind: FindingKind,
 }
 
 impl Finding {
@@ -24,6 +56,7 @@ impl Finding {
             path: path.into(),
             line: None,
             message: message.into(),
+            kind: FindingKind::Other,
         }
     }
 
@@ -33,7 +66,14 @@ impl Finding {
             path: path.into(),
             line: None,
             message: message.into(),
+            kind: FindingKind::Other,
         }
+    }
+
+    /// The same finding, saying what it is about.
+    pub fn with_kind(mut self, kind: FindingKind) -> Finding {
+        self.kind = kind;
+        self
     }
 
     pub fn is_error(&self) -> bool {

@@ -6,7 +6,7 @@
 //! line (spec §4). S(V) is then the union of the patches on V's path to its root, and "is patch
 //! p in S(V)" is an ancestor test, answered in constant time from an Euler tour of the forest.
 
-use crate::finding::Finding;
+use crate::finding::{Finding, FindingKind};
 use crate::names::StepKind;
 use crate::tree::Tree;
 use crate::version::{Level, Line};
@@ -70,13 +70,16 @@ impl VersionGraph {
         for (i, step) in tree.steps.iter().enumerate() {
             let to = step.to();
             if let Some(&other) = self.into.get(&to) {
-                self.findings.push(Finding::error(
-                    step.dir.clone(),
-                    format!(
-                        "two steps lead into {to}: `{}` and `{}`",
-                        tree.steps[other].dir, step.dir
-                    ),
-                ));
+                self.findings.push(
+                    Finding::error(
+                        step.dir.clone(),
+                        format!(
+                            "two steps lead into {to}: `{}` and `{}`",
+                            tree.steps[other].dir, step.dir
+                        ),
+                    )
+                    .with_kind(FindingKind::TwoStepsInto),
+                );
                 continue;
             }
             self.into.insert(to, i);
@@ -88,13 +91,16 @@ impl VersionGraph {
                 StepKind::Cross { from, .. } => {
                     self.crossed_from.insert(to.line(), from);
                     if let Some(&other) = self.cross_out.get(&from) {
-                        self.findings.push(Finding::error(
-                            step.dir.clone(),
-                            format!(
-                                "two crossings leave line {from}: `{}` and `{}`",
-                                tree.steps[other].dir, step.dir
-                            ),
-                        ));
+                        self.findings.push(
+                            Finding::error(
+                                step.dir.clone(),
+                                format!(
+                                    "two crossings leave line {from}: `{}` and `{}`",
+                                    tree.steps[other].dir, step.dir
+                                ),
+                            )
+                            .with_kind(FindingKind::TwoCrossingsOut),
+                        );
                     } else {
                         self.cross_out.insert(from, i);
                     }
@@ -140,8 +146,10 @@ impl VersionGraph {
                 Some(_) => None,
             };
             if let Some(message) = problem {
-                self.findings
-                    .push(Finding::error(baseline.path.clone(), message));
+                self.findings.push(
+                    Finding::error(baseline.path.clone(), message)
+                        .with_kind(FindingKind::BaselineUnknown),
+                );
             }
         }
     }
@@ -165,10 +173,13 @@ impl VersionGraph {
             .find(|v| v.line() == from)
             .copied();
         if highest.is_none() {
-            self.findings.push(Finding::error(
-                tree.steps[i].dir.clone(),
-                format!("crossing from line {from}, which has no version in the tree"),
-            ));
+            self.findings.push(
+                Finding::error(
+                    tree.steps[i].dir.clone(),
+                    format!("crossing from line {from}, which has no version in the tree"),
+                )
+                .with_kind(FindingKind::CrossingFromEmptyLine),
+            );
         }
         highest
     }

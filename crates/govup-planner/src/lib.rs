@@ -32,7 +32,7 @@ pub mod version;
 pub use contents::{Contents, PatchId};
 pub use db::DbType;
 pub use digest::Sha256;
-pub use finding::{Finding, Severity};
+pub use finding::{Finding, FindingKind, Severity};
 pub use graph::VersionGraph;
 pub use plan::{
     plan, Action, Lateral, Mismatch, Plan, PlanError, PlannedPatch, PlannedStep, Request,

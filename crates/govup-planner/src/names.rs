@@ -21,7 +21,10 @@ impl StepKind {
 
 /// True for names that claim to be a step directory (`upgrade_`, any case), well formed or not.
 pub fn looks_like_step(name: &str) -> bool {
-    name.len() >= 8 && name[..8].eq_ignore_ascii_case("upgrade_")
+    // Bytes, not a `str` slice: byte 8 need not be a character boundary (`upgradeé`).
+    name.as_bytes()
+        .get(..8)
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"upgrade_"))
 }
 
 /// Parses a step directory name; the error says what is wrong with it.
@@ -172,6 +175,13 @@ mod tests {
             let err = parse_step_dir(name).unwrap_err();
             assert!(err.contains(why), "{name}: {err}");
         }
+    }
+
+    #[test]
+    fn names_that_split_a_character_at_the_prefix_are_not_steps() {
+        assert!(!looks_like_step("upgradeé_1.0.0_to_1.0.1"));
+        assert!(parse_step_dir("upgradeé").is_err());
+        assert!(looks_like_step("UPGRADE_"));
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::db::DbType;
 use crate::digest::Sha256;
-use crate::finding::Finding;
+use crate::finding::{Finding, FindingKind};
 use crate::link::{read_through_links, LinkError};
 use crate::names::{looks_like_step, parse_patch_name, parse_step_dir, StepKind};
 use crate::version::{Level, Version};
@@ -159,10 +159,13 @@ impl Tree {
                     let step = read_step(&path, name, kind, select, &mut tree.findings);
                     tree.steps.push(step);
                 }
-                Err(why) => tree.findings.push(Finding::error(
-                    name.clone(),
-                    format!("step directory `{name}` is malformed: {why}"),
-                )),
+                Err(why) => tree.findings.push(
+                    Finding::error(
+                        name.clone(),
+                        format!("step directory `{name}` is malformed: {why}"),
+                    )
+                    .with_kind(FindingKind::StepName),
+                ),
             }
         }
         tree.steps
@@ -212,10 +215,10 @@ fn read_step(
     let entries = match sorted_entries(path) {
         Ok(entries) => entries,
         Err(e) => {
-            findings.push(Finding::error(
-                step.dir.clone(),
-                format!("cannot read step directory: {e}"),
-            ));
+            findings.push(
+                Finding::error(step.dir.clone(), format!("cannot read step directory: {e}"))
+                    .with_kind(FindingKind::Unreadable),
+            );
             return step;
         }
     };
@@ -243,10 +246,10 @@ fn read_db_folder(path: &Path, rel: &str, full: bool, findings: &mut Vec<Finding
             .filter(|n| !n.starts_with('.'))
             .collect::<Vec<_>>(),
         Err(e) => {
-            findings.push(Finding::error(
-                rel,
-                format!("cannot read database folder: {e}"),
-            ));
+            findings.push(
+                Finding::error(rel, format!("cannot read database folder: {e}"))
+                    .with_kind(FindingKind::Unreadable),
+            );
             return DbFolder::default();
         }
     };
@@ -272,14 +275,14 @@ fn read_db_folder(path: &Path, rel: &str, full: bool, findings: &mut Vec<Finding
                 }
             }
             // A misnamed .sql file would otherwise never run: the plan cannot be trusted.
-            Err(why) if name.ends_with(".sql") => findings.push(Finding::error(
-                file_rel,
-                format!("patch file `{name}` is misnamed: {why}"),
-            )),
-            Err(_) => findings.push(Finding::warning(
-                file_rel,
-                format!("`{name}` is not a patch and is ignored"),
-            )),
+            Err(why) if name.ends_with(".sql") => findings.push(
+                Finding::error(file_rel, format!("patch file `{name}` is misnamed: {why}"))
+                    .with_kind(FindingKind::PatchName),
+            ),
+            Err(_) => findings.push(
+                Finding::warning(file_rel, format!("`{name}` is not a patch and is ignored"))
+                    .with_kind(FindingKind::NotAPatch),
+            ),
         }
     }
     folder
@@ -294,12 +297,8 @@ fn read_sql(path: &Path, rel: String, findings: &mut Vec<Finding>) -> Option<Sql
             source: resolved.source,
             linked: resolved.linked,
         }),
-        Err(e @ (LinkError::Broken { .. } | LinkError::Loop)) => {
-            findings.push(Finding::error(rel, e.to_string()));
-            None
-        }
         Err(e) => {
-            findings.push(Finding::error(rel, e.to_string()));
+            findings.push(link_finding(rel, &e));
             None
         }
     }
@@ -309,7 +308,7 @@ fn read_baseline(path: &Path, rel: String, findings: &mut Vec<Finding>) -> Optio
     let resolved = match read_through_links(path) {
         Ok(resolved) => resolved,
         Err(e) => {
-            findings.push(Finding::error(rel, e.to_string()));
+            findings.push(link_finding(rel, &e));
             return None;
         }
     };
@@ -321,11 +320,20 @@ fn read_baseline(path: &Path, rel: String, findings: &mut Vec<Finding>) -> Optio
             version: v.level(),
         }),
         Err(e) => {
-            findings.push(Finding::error(
-                rel,
-                format!("baseline version does not parse: {e}"),
-            ));
+            findings.push(
+                Finding::error(rel, format!("baseline version does not parse: {e}"))
+                    .with_kind(FindingKind::BaselineParse),
+            );
             None
         }
     }
+}
+
+/// A file that could not be read through its links.
+fn link_finding(rel: String, e: &LinkError) -> Finding {
+    let kind = match e {
+        LinkError::Broken { .. } | LinkError::Loop => FindingKind::BrokenLink,
+        LinkError::Io(_) => FindingKind::Unreadable,
+    };
+    Finding::error(rel, e.to_string()).with_kind(kind)
 }

@@ -4,34 +4,74 @@ use crate::cli::{ApplyArgs, FromVersion, OutputFormat, TxArg};
 use crate::failure::Failure;
 use crate::plan_cmd::{plan_failure, resolve_to};
 use crate::progress::Progress;
+use crate::step_log::{StepLog, Tee};
 use crate::{connect, target, tree_input};
 use govup_engine::{
-    apply, ApplyError, Connections, Job, Options, Outcome, Report, Source, Start, TxMode,
+    apply, ApplyError, BackupOptions, Connections, Job, Options, Outcome, Report, Source, Start,
+    TxMode,
 };
 use serde::Serialize;
 
 pub fn run(args: &ApplyArgs) -> anyhow::Result<()> {
-    let inst = target::resolve(
-        args.url.as_deref(),
-        args.schema_map.as_ref(),
-        args.db,
-        &args.skip_role,
-    )?;
-    let loaded = tree_input::load_for(&args.dir, inst.db)?;
-    let to = resolve_to(&args.to, &loaded.graph, &args.dir)?;
-    let start = match &args.from {
-        FromVersion::Auto => Start::Auto,
-        FromVersion::Exactly(v) => Start::Given(v.clone()),
+    let setup = Setup::new(args)?;
+    let job = setup.job(args);
+    let opts = options(args);
+    let mut conns = Connections::open(&setup.inst.url, &setup.inst.map, &mut connect::connect)
+        .map_err(apply_failure)?;
+    let json = matches!(args.format, OutputFormat::Json);
+    let mut observer = observer(args, json || args.dry_run)?;
+    let mut report = apply(&job, &mut conns, &opts, &mut observer).map_err(apply_failure)?;
+    drop(observer);
+    report
+        .warnings
+        .splice(0..0, setup.loaded.warnings.iter().cloned());
+    let out = match (args.format, args.dry_run) {
+        (OutputFormat::Json, _) => render_json(&report, args.dry_run)?,
+        (OutputFormat::Table, true) => render_dry_run(&report),
+        (OutputFormat::Table, false) => render_summary(&report),
     };
-    let job = Job {
-        tree: &loaded.tree,
-        graph: &loaded.graph,
-        db: inst.db,
-        map: &inst.map,
-        start,
-        to,
-    };
-    let opts = Options {
+    print!("{out}");
+    Ok(())
+}
+
+/// What `apply` and `rehearse` share: the installation, the tree, the target version.
+pub struct Setup {
+    pub inst: target::Installation,
+    pub loaded: tree_input::Loaded,
+    to: govup_planner::Version,
+}
+
+impl Setup {
+    pub fn new(args: &ApplyArgs) -> Result<Setup, Failure> {
+        let inst = target::resolve(
+            args.url.as_deref(),
+            args.schema_map.as_ref(),
+            args.db,
+            &args.skip_role,
+        )?;
+        let loaded = tree_input::load_for(&args.dir, inst.db)?;
+        let to = resolve_to(&args.to, &loaded.graph, &args.dir)?;
+        Ok(Setup { inst, loaded, to })
+    }
+
+    pub fn job(&self, args: &ApplyArgs) -> Job<'_> {
+        let start = match &args.from {
+            FromVersion::Auto => Start::Auto,
+            FromVersion::Exactly(v) => Start::Given(v.clone()),
+        };
+        Job {
+            tree: &self.loaded.tree,
+            graph: &self.loaded.graph,
+            db: self.inst.db,
+            map: &self.inst.map,
+            start,
+            to: self.to.clone(),
+        }
+    }
+}
+
+pub fn options(args: &ApplyArgs) -> Options {
+    Options {
         tx: args.tx.map(|tx| match tx {
             TxArg::All => TxMode::All,
             TxArg::Step => TxMode::Step,
@@ -41,23 +81,26 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<()> {
         allow_lateral: args.allow_lateral,
         continue_changed: args.continue_changed_patch,
         govup_version: env!("CARGO_PKG_VERSION").to_string(),
+        backup: args.backup.as_ref().map(|dir| BackupOptions {
+            dir: dir.clone(),
+            each_step: args.backup_each_step,
+            restore_on_failure: args.restore_on_failure,
+        }),
+    }
+}
+
+/// Progress on the terminal, and per-step logs when `--log-dir` asks for them.
+pub fn observer(args: &ApplyArgs, quiet: bool) -> Result<Tee<Progress, Option<StepLog>>, Failure> {
+    let log = match &args.log_dir {
+        Some(dir) => Some(StepLog::create(dir).map_err(|e| {
+            Failure::usage(format_args!(
+                "cannot write logs to `{}`: {e}",
+                dir.display()
+            ))
+        })?),
+        None => None,
     };
-    let mut conns =
-        Connections::open(&inst.url, &inst.map, &mut connect::connect).map_err(apply_failure)?;
-    let json = matches!(args.format, OutputFormat::Json);
-    let mut progress = Progress::new(json || args.dry_run);
-    let mut report = apply(&job, &mut conns, &opts, &mut progress).map_err(apply_failure)?;
-    drop(progress);
-    report
-        .warnings
-        .splice(0..0, loaded.warnings.iter().cloned());
-    let out = match (args.format, args.dry_run) {
-        (OutputFormat::Json, _) => render_json(&report, args.dry_run)?,
-        (OutputFormat::Table, true) => render_dry_run(&report),
-        (OutputFormat::Table, false) => render_summary(&report),
-    };
-    print!("{out}");
-    Ok(())
+    Ok(Tee(Progress::new(quiet), log))
 }
 
 pub fn apply_failure(err: ApplyError) -> Failure {
@@ -144,6 +187,9 @@ fn render_summary(report: &Report) -> String {
     ]);
     out += &table.to_string();
     out.push('\n');
+    for dir in &report.backups {
+        out += &format!("backup: {}\n", dir.display());
+    }
     for w in &report.warnings {
         out += &format!("warning: {w}\n");
     }

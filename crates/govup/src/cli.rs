@@ -29,12 +29,30 @@ pub enum Command {
         after_help = "Examples:\n  govup apply --dir sql-samples --url sqlite:orders.db --from 1.0.0 --to latest\n  govup apply --dir TREE --url postgres://govway@db/govway --to 3.4.3 --dry-run"
     )]
     Apply(ApplyArgs),
+    /// Run the upgrade on a throwaway copy of the database and report per step; the original is never written
+    #[command(
+        after_help = "Example:\n  govup rehearse --dir TREE --url postgres://govway@db/govway --to 3.4.3"
+    )]
+    Rehearse(ApplyArgs),
+    /// Restore a backup that `govup apply --backup DIR` wrote
+    #[command(
+        after_help = "Example:\n  govup restore backups/3.3.17 --url postgres://govway@db/govway"
+    )]
+    Restore(RestoreArgs),
+    /// Compare a database's catalog with another database or with install scripts
+    #[command(
+        after_help = "Examples:\n  govup verify --url postgres://db/upgraded --against postgres://db/fresh\n  govup verify --url sqlite:orders.db --against-sql schema.sql"
+    )]
+    Verify(VerifyArgs),
     /// Show the version a database is at, and the steps pending in a tree
     #[command(after_help = "Example:\n  govup status --url sqlite:orders.db --dir sql-samples")]
     Status(StatusArgs),
     /// Draw the version DAG of a tree: minor steps, crossings, baselines (dashed)
     #[command(after_help = "Example:\n  govup graph --dir sql-samples --format mermaid")]
     Graph(GraphArgs),
+    /// Check a tree before it ships: names, structure, identity, parity, SQL, plans
+    #[command(after_help = crate::lint_cmd::EXAMPLES)]
+    Lint(crate::lint_cmd::LintArgs),
 }
 
 #[derive(Args, Debug)]
@@ -101,6 +119,57 @@ pub struct ApplyArgs {
     /// recorded as done, counting statements in the new file
     #[arg(long)]
     pub continue_changed_patch: bool,
+    /// Back up every schema the upgrade writes to into DIR/<version>/ before the first write
+    #[arg(long, value_name = "DIR")]
+    pub backup: Option<PathBuf>,
+    /// Also back up before every step, into DIR/<version the step starts from>/
+    #[arg(long, requires = "backup")]
+    pub backup_each_step: bool,
+    /// When the upgrade fails, restore the backup taken before the first write
+    #[arg(long, requires = "backup")]
+    pub restore_on_failure: bool,
+    /// Write one log per step into DIR: every statement, its timing, and errors
+    #[arg(long, value_name = "DIR")]
+    pub log_dir: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct RestoreArgs {
+    /// A backup folder (DIR/<version>), or DIR when it holds a single version
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// The database to restore into
+    #[arg(long, value_name = "URL", required_unless_present = "schema_map")]
+    pub url: Option<String>,
+    /// The installation's map.toml, as given to `apply`
+    #[arg(long, value_name = "MAP.toml")]
+    pub schema_map: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// The database to check
+    #[arg(long, value_name = "URL")]
+    pub url: String,
+    /// The schema to compare (default: the connection's default schema)
+    #[arg(long, value_name = "SCHEMA")]
+    pub schema: Option<String>,
+    /// The database to compare with
+    #[arg(
+        long,
+        value_name = "URL_B",
+        conflicts_with = "against_sql",
+        required_unless_present = "against_sql"
+    )]
+    pub against: Option<String>,
+    /// Install scripts to load into a scratch database and compare with, in order
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub against_sql: Vec<PathBuf>,
+    /// Also compare the physical order of columns
+    #[arg(long)]
+    pub strict_order: bool,
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
 }

@@ -6,11 +6,16 @@ mod cli;
 mod connect;
 mod failure;
 mod graph_cmd;
+mod lint_cmd;
 mod plan_cmd;
 mod progress;
+mod rehearse_cmd;
+mod restore_cmd;
 mod status_cmd;
+mod step_log;
 mod target;
 mod tree_input;
+mod verify_cmd;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -20,8 +25,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         cli::Command::Plan(args) => plan_cmd::run(&args),
         cli::Command::Apply(args) => apply_cmd::run(&args),
+        cli::Command::Rehearse(args) => rehearse_cmd::run(&args),
+        cli::Command::Restore(args) => restore_cmd::run(&args),
+        cli::Command::Verify(args) => verify_cmd::run(&args),
         cli::Command::Status(args) => status_cmd::run(&args),
         cli::Command::Graph(args) => graph_cmd::run(&args),
+        cli::Command::Lint(args) => lint_cmd::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -52,6 +52,10 @@ impl Observer for Progress {
         }
     }
 
+    fn note(&mut self, text: &str) {
+        self.show(text);
+    }
+
     fn patch_done(&mut self, report: &PatchReport) {
         if self.quiet {
             return;
@@ -72,6 +76,15 @@ impl Observer for Progress {
             _ => return,
         };
         self.line(text);
+    }
+}
+
+impl Progress {
+    /// Also used for notes the engine sends (backups, restores).
+    fn show(&self, text: &str) {
+        if !self.quiet {
+            self.line(text.to_string());
+        }
     }
 }
 

@@ -83,6 +83,34 @@ fn govway_3_3_17_upgraded_to_3_4_3_differs_from_fresh_only_by_the_known_index() 
         upgraded.query("SELECT notes FROM db_info"),
         reference.query("SELECT notes FROM db_info")
     );
+    // `govup verify` against the fresh install scripts finds exactly that difference, seen as the
+    // unique index and as the UNIQUE constraint it implements. The scripts
+    // need the lax row size check, so a one-line prelude runs first on the same session.
+    let prelude = govup_testkit::scratch_dir("my_prelude").join("lax.sql");
+    std::fs::write(&prelude, "SET SESSION innodb_strict_mode=OFF;\n").unwrap();
+    let script = |f: &str| fresh.join("3.4.3/mysql").join(f).display().to_string();
+    let (lax, schema, data) = (prelude.display().to_string(), script("schema.sql"), script("data.sql"));
+    let verify = govup(&["verify", "--url", &upgraded.url, "--against-sql", &lax, &schema, &data, "--format", "json"]);
+    assert_eq!(verify.code, 1, "{}", verify.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&verify.stdout).unwrap();
+    assert_eq!(
+        doc["differences"],
+        serde_json::json!([
+            {
+                "kind": "index",
+                "object": "users_ricerche.index_users_ricerche_1",
+                "left": "unique (id_utente, label)",
+                "right": "unique (id_utente, label, modulo, modalita_ricerca)",
+            },
+            {
+                "kind": "constraint",
+                "object": "users_ricerche.index_users_ricerche_1",
+                "left": "UNIQUE (id_utente, label)",
+                "right": "UNIQUE (id_utente, label, modulo, modalita_ricerca)",
+            }
+        ])
+    );
+
     // Every statement is recorded: 8 patches and 7 info-patches, none left partial.
     assert_eq!(
         upgraded.query("SELECT status, COUNT(*), SUM(statements_done = statements_total) FROM govup_history GROUP BY status"),

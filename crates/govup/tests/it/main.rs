@@ -8,4 +8,5 @@ mod exit_codes;
 mod graph;
 mod plan_output;
 mod resume_mysql;
+mod safety;
 mod support;

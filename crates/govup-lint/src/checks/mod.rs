@@ -1,0 +1,152 @@
+//! The checks, grouped as the rule table groups them. Each appends [`Diagnostic`]s to a
+//! [`Ctx`]; none of them reads anything but the tree's files.
+
+mod content;
+mod identity;
+mod names;
+mod plans;
+mod structure;
+
+use crate::{rules, Diagnostic, Rule};
+use govup_planner::tree::Step;
+use govup_planner::{Contents, DbType, FindingKind, Patch, Tree, VersionGraph};
+use std::path::{Component, Path, PathBuf};
+
+pub(crate) struct Ctx<'t> {
+    pub tree: &'t Tree,
+    pub graph: &'t VersionGraph,
+    /// The database types checked, in `DbType` order.
+    pub dbs: &'t [DbType],
+    pub out: Vec<Diagnostic>,
+}
+
+impl<'t> Ctx<'t> {
+    pub fn push(&mut self, rule: &Rule, path: impl Into<String>, message: impl Into<String>) {
+        self.out.push(Diagnostic::new(rule, path, message));
+    }
+
+    /// The patches of `step` for the checked database types, database by database.
+    pub fn patches(&self, step: &'t Step) -> impl Iterator<Item = (DbType, &'t Patch)> + '_ {
+        self.dbs
+            .iter()
+            .flat_map(move |db| step.patches(*db).iter().map(move |p| (*db, p)))
+    }
+
+    /// True when `step` is the one step the graph accepted into its target.
+    pub fn accepted(&self, index: usize) -> bool {
+        self.tree
+            .steps
+            .get(index)
+            .is_some_and(|s| self.graph.step_into(s.to()) == Some(index))
+    }
+
+    /// ` (linked file `…`)` for a file read through a link stub, naming the file that holds the
+    /// bytes relative to the tree root; empty otherwise.
+    pub fn link_note(&self, path: &str, source: &Path) -> String {
+        let Ok(inside) = source.strip_prefix(&self.tree.root) else {
+            return format!(" (linked file `{}`)", source.display());
+        };
+        let shown = normalize(inside);
+        if shown == path {
+            String::new()
+        } else {
+            format!(" (linked file `{shown}`)")
+        }
+    }
+}
+
+/// `a/b/../../../c` as `../c`: `..` cancels the component before it, lexically.
+fn normalize(path: &Path) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir if parts.last().is_some_and(|p| p != "..") => {
+                parts.pop();
+            }
+            Component::ParentDir => parts.push("..".into()),
+            Component::CurDir => {}
+            other => parts.push(other.as_os_str().to_string_lossy().into_owned()),
+        }
+    }
+    parts.join("/")
+}
+
+pub(crate) fn run(tree: &Tree, graph: &VersionGraph, dbs: &[DbType]) -> Vec<Diagnostic> {
+    let mut cx = Ctx {
+        tree,
+        graph,
+        dbs,
+        out: Vec::new(),
+    };
+    planner_findings(&mut cx);
+    names::check(&mut cx);
+    structure::check(&mut cx);
+    let contents: Vec<Contents<'_>> = dbs
+        .iter()
+        .map(|db| Contents::new(tree, graph, *db))
+        .collect();
+    structure::baselines(&mut cx, &contents);
+    identity::check(&mut cx);
+    identity::parity(&mut cx);
+    content::check(&mut cx);
+    names::date_order(&mut cx);
+    plans::check(&mut cx, &contents);
+    cx.out
+}
+
+/// What the planner's scan and graph already found, under lint's codes.
+fn planner_findings(cx: &mut Ctx<'_>) {
+    let tree = cx.tree;
+    let graph = cx.graph;
+    for finding in tree.findings.iter().chain(&graph.findings) {
+        let rule = match finding.kind {
+            FindingKind::StepName => &rules::STEP_NAME,
+            FindingKind::PatchName => &rules::PATCH_NAME,
+            FindingKind::NotAPatch => &rules::STRAY_FILE,
+            FindingKind::BrokenLink => &rules::BROKEN_LINK,
+            FindingKind::BaselineParse => &rules::BASELINE_PARSE,
+            FindingKind::BaselineUnknown => &rules::BASELINE_UNKNOWN,
+            FindingKind::BaselineDisagrees => &rules::BASELINE_DISAGREES,
+            FindingKind::TwoStepsInto => &rules::TWO_STEPS_INTO,
+            FindingKind::TwoCrossingsOut => &rules::TWO_CROSSINGS_OUT,
+            FindingKind::CrossingFromEmptyLine => &rules::CROSSING_FROM_NOTHING,
+            // Unreadable, and anything a later planner adds: a file lint could not use.
+            _ => &rules::UNREADABLE,
+        };
+        cx.out.push(
+            Diagnostic::new(rule, finding.path.clone(), finding.message.clone())
+                .at_line(finding.line),
+        );
+    }
+}
+
+/// The bytes of a file the scan resolved, or a diagnostic saying why they cannot be read.
+pub(crate) fn read(cx: &mut Ctx<'_>, path: &str, source: &PathBuf) -> Option<Vec<u8>> {
+    match std::fs::read(source) {
+        Ok(bytes) => Some(bytes),
+        Err(e) => {
+            cx.push(
+                &rules::UNREADABLE,
+                path,
+                format!("cannot read `{}`: {e}", source.display()),
+            );
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+    use std::path::Path;
+
+    #[test]
+    fn normalize_cancels_parent_components() {
+        assert_eq!(
+            normalize(Path::new("a/b/../../../../core/x.sql")),
+            "../../core/x.sql"
+        );
+        assert_eq!(normalize(Path::new("s/pg/../../shared/x.sql")), "shared/x.sql");
+        assert_eq!(normalize(Path::new("./a/./b")), "a/b");
+    }
+}
