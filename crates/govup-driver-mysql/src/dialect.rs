@@ -1,6 +1,7 @@
 //! The text side of MySQL/MariaDB: quoting, the history table and capabilities.
 
 use govup_engine::driver::{Capabilities, Dialect, SplitError, Statement};
+use govup_engine::history::{self, ColumnType};
 
 /// The MySQL/MariaDB dialect.
 #[derive(Clone, Copy, Debug, Default)]
@@ -31,27 +32,18 @@ impl Dialect for MySql {
         // utf8mb4_bin: patch paths are compared byte for byte, like the file names they are.
         // ROW_FORMAT=DYNAMIC allows index keys up to 3072 bytes, so the whole VARCHAR(500)
         // (2000 bytes in utf8mb4) can be the primary key instead of a prefix that would make two
-        // long paths with a common beginning collide.
-        format!(
-            "CREATE TABLE IF NOT EXISTS {table} (
-  step_dir VARCHAR(255) NOT NULL,
-  patch_path VARCHAR(500) NOT NULL,
-  file_name VARCHAR(255) NOT NULL,
-  patch_kind VARCHAR(10) NOT NULL,
-  sha256 CHAR(64) NOT NULL,
-  role_name VARCHAR(20) NULL,
-  schema_name VARCHAR(128) NULL,
-  target_version VARCHAR(40) NOT NULL,
-  started_at VARCHAR(40) NOT NULL,
-  finished_at VARCHAR(40) NULL,
-  duration_ms BIGINT NULL,
-  statements_total INTEGER NOT NULL,
-  statements_done INTEGER NOT NULL,
-  status VARCHAR(10) NOT NULL,
-  error_text MEDIUMTEXT NULL,
-  govup_version VARCHAR(40) NOT NULL,
-  PRIMARY KEY (patch_path)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin ROW_FORMAT=DYNAMIC"
+        // long paths with a common beginning collide. MEDIUMTEXT: TEXT stops at 64 KB.
+        history::create_table_sql(
+            "CREATE TABLE IF NOT EXISTS",
+            table,
+            |t| match t {
+                ColumnType::Text(n) => format!("VARCHAR({n})"),
+                ColumnType::Fixed(n) => format!("CHAR({n})"),
+                ColumnType::Int => "INTEGER".into(),
+                ColumnType::BigInt => "BIGINT".into(),
+                ColumnType::LongText => "MEDIUMTEXT".into(),
+            },
+            " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin ROW_FORMAT=DYNAMIC",
         )
     }
 

@@ -1,6 +1,7 @@
 //! The text side of Oracle: splitting, identifier case, literals and the history table.
 
 use govup_engine::driver::{Capabilities, Dialect, SplitError, Statement};
+use govup_engine::history::{self, ColumnType};
 
 /// Oracle's dialect.
 #[derive(Clone, Copy, Debug, Default)]
@@ -57,27 +58,20 @@ impl Dialect for Oracle {
     }
 
     fn history_ddl(&self, table: &str) -> String {
-        // Column names stay unquoted so that Oracle stores them upper-case, which is what both
-        // the engine's unquoted references and `quote_ident` resolve to.
-        format!(
-            "CREATE TABLE {table} (\n\
-            \x20   step_dir VARCHAR2(255) NOT NULL,\n\
-            \x20   patch_path VARCHAR2(500) NOT NULL PRIMARY KEY,\n\
-            \x20   file_name VARCHAR2(255) NOT NULL,\n\
-            \x20   patch_kind VARCHAR2(10) NOT NULL,\n\
-            \x20   sha256 CHAR(64) NOT NULL,\n\
-            \x20   role_name VARCHAR2(20) NULL,\n\
-            \x20   schema_name VARCHAR2(128) NULL,\n\
-            \x20   target_version VARCHAR2(40) NOT NULL,\n\
-            \x20   started_at VARCHAR2(40) NOT NULL,\n\
-            \x20   finished_at VARCHAR2(40) NULL,\n\
-            \x20   duration_ms NUMBER(19) NULL,\n\
-            \x20   statements_total NUMBER(10) NOT NULL,\n\
-            \x20   statements_done NUMBER(10) NOT NULL,\n\
-            \x20   status VARCHAR2(10) NOT NULL,\n\
-            \x20   error_text CLOB NULL,\n\
-            \x20   govup_version VARCHAR2(40) NOT NULL\n\
-            )"
+        // Oracle before 23c has no IF NOT EXISTS; the engine creates the table only when it is
+        // missing. Column names stay unquoted so that Oracle stores them upper-case, which is what
+        // both the engine's unquoted references and `quote_ident` resolve to.
+        history::create_table_sql(
+            "CREATE TABLE",
+            table,
+            |t| match t {
+                ColumnType::Text(n) => format!("VARCHAR2({n})"),
+                ColumnType::Fixed(n) => format!("CHAR({n})"),
+                ColumnType::Int => "NUMBER(10)".into(),
+                ColumnType::BigInt => "NUMBER(19)".into(),
+                ColumnType::LongText => "CLOB".into(),
+            },
+            "",
         )
     }
 
@@ -170,7 +164,7 @@ mod tests {
     fn history_ddl_is_exact() {
         assert_eq!(
             DIALECT.history_ddl("\"GOVWAY\".\"GOVUP_HISTORY\""),
-            "CREATE TABLE \"GOVWAY\".\"GOVUP_HISTORY\" (\n    step_dir VARCHAR2(255) NOT NULL,\n    patch_path VARCHAR2(500) NOT NULL PRIMARY KEY,\n    file_name VARCHAR2(255) NOT NULL,\n    patch_kind VARCHAR2(10) NOT NULL,\n    sha256 CHAR(64) NOT NULL,\n    role_name VARCHAR2(20) NULL,\n    schema_name VARCHAR2(128) NULL,\n    target_version VARCHAR2(40) NOT NULL,\n    started_at VARCHAR2(40) NOT NULL,\n    finished_at VARCHAR2(40) NULL,\n    duration_ms NUMBER(19) NULL,\n    statements_total NUMBER(10) NOT NULL,\n    statements_done NUMBER(10) NOT NULL,\n    status VARCHAR2(10) NOT NULL,\n    error_text CLOB NULL,\n    govup_version VARCHAR2(40) NOT NULL\n)"
+            "CREATE TABLE \"GOVWAY\".\"GOVUP_HISTORY\" (\n  step_dir VARCHAR2(255) NOT NULL,\n  patch_path VARCHAR2(500) NOT NULL,\n  file_name VARCHAR2(255) NOT NULL,\n  patch_kind VARCHAR2(10) NOT NULL,\n  sha256 CHAR(64) NOT NULL,\n  role_name VARCHAR2(20) NULL,\n  schema_name VARCHAR2(128) NULL,\n  target_version VARCHAR2(40) NOT NULL,\n  started_at VARCHAR2(40) NOT NULL,\n  finished_at VARCHAR2(40) NULL,\n  duration_ms NUMBER(19) NULL,\n  statements_total NUMBER(10) NOT NULL,\n  statements_done NUMBER(10) NOT NULL,\n  status VARCHAR2(10) NOT NULL,\n  error_text CLOB NULL,\n  govup_version VARCHAR2(40) NOT NULL,\n  PRIMARY KEY (patch_path)\n)"
         );
     }
 
@@ -178,7 +172,7 @@ mod tests {
     fn history_ddl_names_every_engine_column() {
         let ddl = DIALECT.history_ddl("t");
         for column in govup_engine::history::COLUMNS {
-            assert!(ddl.contains(&format!("\n    {column} ")), "{column}");
+            assert!(ddl.contains(&format!("\n  {column} ")), "{column}");
         }
     }
 

@@ -1,5 +1,6 @@
 //! The text side of PostgreSQL: splitting, quoting and the history table.
 
+use govup_engine::history::{self, ColumnType};
 use govup_engine::{Capabilities, Dialect, SplitError, Statement};
 
 /// PostgreSQL's [`Dialect`].
@@ -27,25 +28,17 @@ impl Dialect for Postgres {
     }
 
     fn history_ddl(&self, table: &str) -> String {
-        format!(
-            "CREATE TABLE IF NOT EXISTS {table} (
-  step_dir VARCHAR(255) NOT NULL,
-  patch_path VARCHAR(500) NOT NULL PRIMARY KEY,
-  file_name VARCHAR(255) NOT NULL,
-  patch_kind VARCHAR(10) NOT NULL,
-  sha256 CHAR(64) NOT NULL,
-  role_name VARCHAR(20) NULL,
-  schema_name VARCHAR(128) NULL,
-  target_version VARCHAR(40) NOT NULL,
-  started_at VARCHAR(40) NOT NULL,
-  finished_at VARCHAR(40) NULL,
-  duration_ms BIGINT NULL,
-  statements_total INTEGER NOT NULL,
-  statements_done INTEGER NOT NULL,
-  status VARCHAR(10) NOT NULL,
-  error_text TEXT NULL,
-  govup_version VARCHAR(40) NOT NULL
-)"
+        history::create_table_sql(
+            "CREATE TABLE IF NOT EXISTS",
+            table,
+            |t| match t {
+                ColumnType::Text(n) => format!("VARCHAR({n})"),
+                ColumnType::Fixed(n) => format!("CHAR({n})"),
+                ColumnType::Int => "INTEGER".into(),
+                ColumnType::BigInt => "BIGINT".into(),
+                ColumnType::LongText => "TEXT".into(),
+            },
+            "",
         )
     }
 
@@ -94,7 +87,7 @@ mod tests {
         assert!(ddl.starts_with("CREATE TABLE IF NOT EXISTS \"s\".\"govup_history\" ("));
         for column in [
             "step_dir VARCHAR(255) NOT NULL,",
-            "patch_path VARCHAR(500) NOT NULL PRIMARY KEY,",
+            "patch_path VARCHAR(500) NOT NULL,",
             "file_name VARCHAR(255) NOT NULL,",
             "patch_kind VARCHAR(10) NOT NULL,",
             "sha256 CHAR(64) NOT NULL,",
@@ -108,7 +101,8 @@ mod tests {
             "statements_done INTEGER NOT NULL,",
             "status VARCHAR(10) NOT NULL,",
             "error_text TEXT NULL,",
-            "govup_version VARCHAR(40) NOT NULL\n)",
+            "govup_version VARCHAR(40) NOT NULL,",
+            "PRIMARY KEY (patch_path)\n)",
         ] {
             assert!(ddl.contains(column), "missing {column} in {ddl}");
         }

@@ -1,5 +1,6 @@
 //! The text side of SQLite: splitting, capabilities and the history table.
 
+use govup_engine::history::{self, ColumnType};
 use govup_engine::{Capabilities, Dialect, SplitError, Statement};
 
 /// SQLite's [`Dialect`].
@@ -8,27 +9,6 @@ pub struct Sqlite;
 
 /// The one instance drivers and the engine share.
 pub static DIALECT: Sqlite = Sqlite;
-
-/// The history columns in SQLite's types. SQLite ignores declared lengths, so every text column
-/// is plain `TEXT`; the engine writes numbers inline, which `INTEGER` affinity stores as integers.
-const HISTORY_COLUMNS: &[(&str, &str)] = &[
-    ("step_dir", "TEXT NOT NULL"),
-    ("patch_path", "TEXT NOT NULL PRIMARY KEY"),
-    ("file_name", "TEXT NOT NULL"),
-    ("patch_kind", "TEXT NOT NULL"),
-    ("sha256", "TEXT NOT NULL"),
-    ("role_name", "TEXT NULL"),
-    ("schema_name", "TEXT NULL"),
-    ("target_version", "TEXT NOT NULL"),
-    ("started_at", "TEXT NOT NULL"),
-    ("finished_at", "TEXT NULL"),
-    ("duration_ms", "INTEGER NULL"),
-    ("statements_total", "INTEGER NOT NULL"),
-    ("statements_done", "INTEGER NOT NULL"),
-    ("status", "TEXT NOT NULL"),
-    ("error_text", "TEXT NULL"),
-    ("govup_version", "TEXT NOT NULL"),
-];
 
 impl Dialect for Sqlite {
     fn name(&self) -> &'static str {
@@ -48,13 +28,14 @@ impl Dialect for Sqlite {
     }
 
     fn history_ddl(&self, table: &str) -> String {
-        let columns: Vec<String> = HISTORY_COLUMNS
-            .iter()
-            .map(|(name, ty)| format!("  {name} {ty}"))
-            .collect();
-        format!(
-            "CREATE TABLE IF NOT EXISTS {table} (\n{}\n)",
-            columns.join(",\n")
+        history::create_table_sql(
+            "CREATE TABLE IF NOT EXISTS",
+            table,
+            |t| match t {
+                ColumnType::Text(_) | ColumnType::Fixed(_) | ColumnType::LongText => "TEXT".into(),
+                ColumnType::Int | ColumnType::BigInt => "INTEGER".into(),
+            },
+            "",
         )
     }
 
@@ -89,7 +70,7 @@ mod tests {
         assert!(ddl.ends_with("\n)"));
         let expected = [
             "step_dir TEXT NOT NULL",
-            "patch_path TEXT NOT NULL PRIMARY KEY",
+            "patch_path TEXT NOT NULL",
             "file_name TEXT NOT NULL",
             "patch_kind TEXT NOT NULL",
             "sha256 TEXT NOT NULL",
@@ -104,6 +85,7 @@ mod tests {
             "status TEXT NOT NULL",
             "error_text TEXT NULL",
             "govup_version TEXT NOT NULL",
+            "PRIMARY KEY (patch_path)",
         ];
         let got: Vec<&str> = ddl
             .lines()

@@ -47,7 +47,13 @@ pub fn take(
     // A backup is never overwritten: a second backup of the same version (a re-run after a
     // failure) goes into `<version>.2`, `<version>.3`…
     let dir = (1..)
-        .map(|n| if n == 1 { root.join(version) } else { root.join(format!("{version}.{n}")) })
+        .map(|n| {
+            if n == 1 {
+                root.join(version)
+            } else {
+                root.join(format!("{version}.{n}"))
+            }
+        })
         .find(|d| !d.exists())
         .unwrap_or_else(|| root.join(version));
     std::fs::create_dir_all(&dir).map_err(|e| ApplyError::Backup {

@@ -7,24 +7,72 @@ use crate::driver::{DbError, Dialect, Driver};
 
 pub const TABLE: &str = "govup_history";
 
-pub const COLUMNS: [&str; 16] = [
-    "step_dir",
-    "patch_path",
-    "file_name",
-    "patch_kind",
-    "sha256",
-    "role_name",
-    "schema_name",
-    "target_version",
-    "started_at",
-    "finished_at",
-    "duration_ms",
-    "statements_total",
-    "statements_done",
-    "status",
-    "error_text",
-    "govup_version",
+/// The kind of a history column; each dialect names it in its own types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ColumnType {
+    /// Variable-length text of at most this many characters.
+    Text(u32),
+    /// Fixed-length text (the SHA-256 in hex).
+    Fixed(u32),
+    Int,
+    BigInt,
+    /// Text of any length (error messages).
+    LongText,
+}
+
+/// Every column, in order: name, type, NOT NULL. `patch_path` is the primary key.
+pub const SCHEMA: [(&str, ColumnType, bool); 16] = [
+    ("step_dir", ColumnType::Text(255), true),
+    ("patch_path", ColumnType::Text(500), true),
+    ("file_name", ColumnType::Text(255), true),
+    ("patch_kind", ColumnType::Text(10), true),
+    ("sha256", ColumnType::Fixed(64), true),
+    ("role_name", ColumnType::Text(20), false),
+    ("schema_name", ColumnType::Text(128), false),
+    ("target_version", ColumnType::Text(40), true),
+    ("started_at", ColumnType::Text(40), true),
+    ("finished_at", ColumnType::Text(40), false),
+    ("duration_ms", ColumnType::BigInt, false),
+    ("statements_total", ColumnType::Int, true),
+    ("statements_done", ColumnType::Int, true),
+    ("status", ColumnType::Text(10), true),
+    ("error_text", ColumnType::LongText, false),
+    ("govup_version", ColumnType::Text(40), true),
 ];
+
+pub const COLUMNS: [&str; 16] = {
+    let mut names = [""; 16];
+    let mut i = 0;
+    while i < 16 {
+        names[i] = SCHEMA[i].0;
+        i += 1;
+    }
+    names
+};
+
+/// The `CREATE TABLE` of the history table in one dialect: `create` is the statement's head
+/// (`CREATE TABLE IF NOT EXISTS`, or `CREATE TABLE` where that clause does not exist), `type_name`
+/// names each column type, `options` follows the closing parenthesis. Column names stay unquoted,
+/// as the engine writes them in every statement.
+pub fn create_table_sql(
+    create: &str,
+    table: &str,
+    type_name: impl Fn(ColumnType) -> String,
+    options: &str,
+) -> String {
+    let mut lines: Vec<String> = SCHEMA
+        .iter()
+        .map(|(name, ty, not_null)| {
+            format!(
+                "  {name} {}{}",
+                type_name(*ty),
+                if *not_null { " NOT NULL" } else { " NULL" }
+            )
+        })
+        .collect();
+    lines.push("  PRIMARY KEY (patch_path)".into());
+    format!("{create} {table} (\n{}\n){options}", lines.join(",\n"))
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
@@ -237,4 +285,22 @@ pub fn now() -> String {
     chrono::Utc::now()
         .format("%Y-%m-%dT%H:%M:%S%.3fZ")
         .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_follow_the_schema() {
+        assert_eq!(COLUMNS[0], "step_dir");
+        assert_eq!(COLUMNS[15], "govup_version");
+        let ddl = create_table_sql("CREATE TABLE", "h", |t| format!("{t:?}"), " X");
+        assert!(
+            ddl.starts_with("CREATE TABLE h (\n  step_dir Text(255) NOT NULL,\n"),
+            "{ddl}"
+        );
+        assert!(ddl.contains("\n  role_name Text(20) NULL,\n"), "{ddl}");
+        assert!(ddl.ends_with("\n  PRIMARY KEY (patch_path)\n) X"), "{ddl}");
+    }
 }
