@@ -40,14 +40,15 @@
 //! | L022 | error | a patch that does not split into statements (unterminated quote, comment or block) |
 //! | L023 | warning | a patch with no statement at all (only comments) |
 //! | L024 | note | database types without a splitter, whose SQL is not checked (once per tree) |
-//! | L025 | warning | `sqlparser` cannot parse a statement (at most one per file; the database may accept it) |
+//! | L025 | warning | `sqlparser` cannot parse a statement: one warning per distinct parser message, naming how many other files fail the same way (a parser gap never blocks a release) |
 //! | L026 | warning | a patch dated before a patch of an earlier step of its line |
 //! | L027 | error | a pair of versions that does not plan, or whose plan does not end on S(target) |
 //! | L028 | note | plans were not checked because the tree has structural errors |
 //!
-//! Name checks about a patch name (L002 dates, L003, L026) are reported once per step and name,
-//! at the first database folder that holds it; content checks (L017, L022, L023, L025) once per
-//! database type and distinct bytes, at the first file that holds them.
+//! Checks about a patch name (L002 dates, L003, L026) are reported once per step and name, at the
+//! first database folder that holds it; checks about bytes (L017, L022, L023, L025) once per
+//! database type and distinct content, at the first file that holds them. When a file is a link
+//! stub, the message names the file it links to, whose lines the line numbers count.
 
 mod checks;
 mod render;

@@ -98,8 +98,15 @@ pub fn render_github(report: &Report) -> String {
             props.push(format!("line={line}"));
         }
         let name = d.rule().map_or("", |r| r.name);
-        props.push(format!("title={}", escape_property(&format!("{} {name}", d.code))));
-        out += &format!("::{level} {}::{}\n", props.join(","), escape_data(&d.message));
+        props.push(format!(
+            "title={}",
+            escape_property(&format!("{} {name}", d.code))
+        ));
+        out += &format!(
+            "::{level} {}::{}\n",
+            props.join(","),
+            escape_data(&d.message)
+        );
     }
     out
 }
@@ -218,7 +225,10 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&render_sarif(&report())).unwrap();
         assert_eq!(v["version"], "2.1.0");
         let run = &v["runs"][0];
-        assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), rules::ALL.len());
+        assert_eq!(
+            run["tool"]["driver"]["rules"].as_array().unwrap().len(),
+            rules::ALL.len()
+        );
         assert_eq!(run["results"][1]["ruleId"], "L022");
         assert_eq!(run["results"][1]["ruleIndex"], 21);
         assert_eq!(
@@ -236,7 +246,10 @@ mod tests {
     fn json_counts_and_lists() {
         let v: serde_json::Value = serde_json::from_str(&render_json(&report())).unwrap();
         assert_eq!(v["format"], "govup-lint/1");
-        assert_eq!((v["errors"].as_u64(), v["notes"].as_u64()), (Some(1), Some(1)));
+        assert_eq!(
+            (v["errors"].as_u64(), v["notes"].as_u64()),
+            (Some(1), Some(1))
+        );
         assert_eq!(v["diagnostics"][1]["line"], 3);
         assert_eq!(v["diagnostics"][0]["path"], "");
     }

@@ -97,7 +97,9 @@ pub fn not_utf8(bytes: &[u8]) -> Option<Diagnostic> {
 /// The 1-based line at the end of `bytes`.
 fn line_of(bytes: &[u8]) -> u32 {
     let newlines = bytes.iter().filter(|b| **b == b'\n').count();
-    u32::try_from(newlines).unwrap_or(u32::MAX).saturating_add(1)
+    u32::try_from(newlines)
+        .unwrap_or(u32::MAX)
+        .saturating_add(1)
 }
 
 /// `sqlparser`'s message without its prefix and position, and the line (within the statement)
@@ -187,7 +189,9 @@ mod tests {
     #[test]
     fn parser_messages_lose_prefix_and_position() {
         assert_eq!(
-            parser_message("sql parser error: Expected: end of statement, found: X at Line: 3, Column: 5"),
+            parser_message(
+                "sql parser error: Expected: end of statement, found: X at Line: 3, Column: 5"
+            ),
             ("expected: end of statement, found: X".to_string(), 3)
         );
         assert_eq!(

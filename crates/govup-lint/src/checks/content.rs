@@ -67,8 +67,9 @@ fn info_patches(cx: &mut Ctx<'_>) {
         }
         let text = String::from_utf8_lossy(&bytes);
         if let Some((message, line)) = version_problem(&text, step.to()) {
-            cx.out
-                .push(Diagnostic::new(&rules::INFO_PATCH_VERSION, path.clone(), message).at_line(line));
+            cx.out.push(
+                Diagnostic::new(&rules::INFO_PATCH_VERSION, path.clone(), message).at_line(line),
+            );
         }
         // Database-independent: it must split for every database type checked. One
         // diagnostic per code, from the first type that has it.
@@ -194,7 +195,10 @@ mod tests {
     #[test]
     fn info_patch_versions() {
         let to = Level::new(3, 4, 3);
-        assert_eq!(version_problem("VALUES (3,4,'[3.4.3] Database');", to), None);
+        assert_eq!(
+            version_problem("VALUES (3,4,'[3.4.3] Database');", to),
+            None
+        );
         assert_eq!(version_problem("'[3.4.3.p1] Database'", to), None);
         assert_eq!(
             version_problem("x\n'[3.4.2] Database'\n", to),

@@ -146,7 +146,10 @@ mod tests {
             normalize(Path::new("a/b/../../../../core/x.sql")),
             "../../core/x.sql"
         );
-        assert_eq!(normalize(Path::new("s/pg/../../shared/x.sql")), "shared/x.sql");
+        assert_eq!(
+            normalize(Path::new("s/pg/../../shared/x.sql")),
+            "shared/x.sql"
+        );
         assert_eq!(normalize(Path::new("./a/./b")), "a/b");
     }
 }

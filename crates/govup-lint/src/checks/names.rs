@@ -91,7 +91,9 @@ pub(super) fn date_order(cx: &mut Ctx<'_>) {
                 continue;
             };
             for (_, patch) in cx.patches(earlier) {
-                if latest.is_none_or(|(date, file, _)| (patch.date.as_str(), patch.file.as_str()) > (date, file)) {
+                if latest.is_none_or(|(date, file, _)| {
+                    (patch.date.as_str(), patch.file.as_str()) > (date, file)
+                }) {
                     latest = Some((&patch.date, &patch.file, &earlier.dir));
                 }
             }
@@ -102,7 +104,9 @@ pub(super) fn date_order(cx: &mut Ctx<'_>) {
         let mut seen: HashSet<&str> = HashSet::new();
         let patches: Vec<_> = cx.patches(step).collect();
         for (_, patch) in patches {
-            let elsewhere = lines_of.get(patch.file.as_str()).is_some_and(|l| l.len() > 1);
+            let elsewhere = lines_of
+                .get(patch.file.as_str())
+                .is_some_and(|l| l.len() > 1);
             if !seen.insert(&patch.file) || elsewhere || patch.date.as_str() >= date {
                 continue;
             }

@@ -27,26 +27,41 @@ pub(super) fn check(cx: &mut Ctx<'_>, contents: &[Contents<'_>]) {
         return;
     }
     let versions: Vec<Level> = cx.graph.versions().iter().copied().collect();
-    for c in contents {
-        let mut failures: Vec<(Level, Level, PlanError)> = Vec::new();
-        for (i, &from) in versions.iter().enumerate() {
-            for &to in &versions[i + 1..] {
-                let request = Request {
-                    from: Version::from(from),
-                    to: Version::from(to),
-                    allow_lateral: false,
-                };
-                match plan(c, &request) {
-                    // Refusals are answers, not defects of the tree.
-                    Ok(_) | Err(PlanError::Lateral(_) | PlanError::Downgrade { .. }) => {}
-                    Err(e) => failures.push((from, to, e)),
-                }
+    // One thread per database type: they share nothing but the tree, which they only read.
+    let found: Vec<Option<Diagnostic>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = contents
+            .iter()
+            .map(|c| scope.spawn(|| summary(c.db(), &failures(c, &versions))))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    cx.out.extend(found.into_iter().flatten());
+}
+
+/// Every pair `from < to` that fails to plan for one database type.
+fn failures(c: &Contents<'_>, versions: &[Level]) -> Vec<(Level, Level, PlanError)> {
+    let mut out = Vec::new();
+    for (i, &from) in versions.iter().enumerate() {
+        for &to in &versions[i + 1..] {
+            let request = Request {
+                from: Version::from(from),
+                to: Version::from(to),
+                allow_lateral: false,
+            };
+            match plan(c, &request) {
+                // Refusals are answers, not defects of the tree.
+                Ok(_) | Err(PlanError::Lateral(_) | PlanError::Downgrade { .. }) => {}
+                Err(e) => out.push((from, to, e)),
             }
         }
-        if let Some(d) = summary(c.db(), &failures) {
-            cx.out.push(d);
-        }
     }
+    out
 }
 
 /// One diagnostic per database type: the first failing pair, and how many others fail.
@@ -87,7 +102,10 @@ mod tests {
             &[(v(0), v(2), inconsistent), (v(1), v(2), no_route)],
         )
         .unwrap();
-        assert_eq!((d.code, d.severity, d.path.as_str()), ("L027", Severity::Error, ""));
+        assert_eq!(
+            (d.code, d.severity, d.path.as_str()),
+            ("L027", Severity::Error, "")
+        );
         assert_eq!(
             d.message,
             "planning 1.0.0 -> 1.0.2 for sqlite fails: the upgrade tree is inconsistent: planning 1.0.0 -> 1.0.2 does not end on the content of 1.0.2; never applied: upgrade_1.0.1_to_1.0.2/sqlite/2024-01-01-x-patch.sql; 1 other pair(s) fail too"

@@ -32,7 +32,11 @@ fn gaps(cx: &mut Ctx<'_>) {
             .steps
             .iter()
             .find(|s| matches!(s.kind, StepKind::Minor { from, .. } if from == version));
-        let missing = Level::new(version.product, version.major, version.minor.saturating_sub(1));
+        let missing = Level::new(
+            version.product,
+            version.major,
+            version.minor.saturating_sub(1),
+        );
         cx.push(
             &rules::GAP,
             starting.map_or(String::new(), |s| s.dir.clone()),

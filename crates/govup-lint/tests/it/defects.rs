@@ -67,8 +67,8 @@ fn one_database_type_is_checked_alone() {
     assert_eq!(
         codes,
         [
-            "L028", "L006", "L010", "L002", "L020", "L026", "L001", "L002", "L003", "L012",
-            "L021", "L022", "L016", "L009", "L007", "L005", "L011", "L015"
+            "L028", "L006", "L010", "L002", "L020", "L026", "L001", "L002", "L003", "L012", "L021",
+            "L022", "L016", "L009", "L007", "L005", "L011", "L015"
         ]
     );
     assert_eq!(
@@ -108,6 +108,35 @@ fn the_planner_fixtures_give_their_own_codes() {
     assert_eq!(codes("same-name"), ["L013", "L013"]);
     assert_eq!(codes("bad-names"), ["L028", "L002", "L002", "L001"]);
     assert_eq!(codes("bad-baseline"), ["L012"]);
+    assert_eq!(
+        codes("two-into-one"),
+        [
+            "L028", "L013", "L013", "L008", "L013", "L013", "L009", "L013", "L013", "L007", "L013",
+            "L013"
+        ]
+    );
+}
+
+#[test]
+fn a_patch_that_cannot_be_read_is_named() {
+    let root = govup_testkit::scratch_dir("lint_unreadable");
+    let step = root.join("upgrade_1.0.0_to_1.0.1");
+    write(
+        &step.join("info-patch.sql"),
+        b"UPDATE db_info SET notes = '[1.0.1]';\n",
+    );
+    // A directory where a patch belongs: its name is right, its bytes cannot be read.
+    fs::create_dir_all(step.join("sqlite/2024-01-01-configurazionePdD-patch.sql")).unwrap();
+    let report = lint(&root, &[]).unwrap();
+    let got = lines(&report.diagnostics);
+    fs::remove_dir_all(&root).unwrap();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert!(
+        got[0].starts_with(
+            "error L018 upgrade_1.0.0_to_1.0.1/sqlite/2024-01-01-configurazionePdD-patch.sql: cannot read: "
+        ),
+        "{got:?}"
+    );
 }
 
 fn write(path: &Path, bytes: &[u8]) {

@@ -7,7 +7,9 @@
 //! PROPTEST_CASES=100000 cargo test --release -p govup-lint fuzz
 //! ```
 
-use govup_lint::{check_sql, lint, render_github, render_human, render_json, render_sarif, splitter};
+use govup_lint::{
+    check_sql, lint, render_github, render_human, render_json, render_sarif, splitter,
+};
 use govup_planner::DbType;
 use proptest::prelude::*;
 use std::collections::HashSet;
@@ -135,8 +137,8 @@ fn step_name() -> impl Strategy<Value = Vec<u8>> {
             n + 1
         )
         .into_bytes()),
-        (0u32..3, 0u32..3).prop_map(|(p, m)| format!("upgrade_{p}.{m}.x_to_{p}.{}.0", m + 1)
-            .into_bytes()),
+        (0u32..3, 0u32..3)
+            .prop_map(|(p, m)| format!("upgrade_{p}.{m}.x_to_{p}.{}.0", m + 1).into_bytes()),
         "(upgrade|Upgrade|UPGRADE|upgrade\u{e9})_[0-9x.]{1,8}_to_[0-9.p_]{1,8}"
             .prop_map(String::into_bytes),
         arbitrary_name(),
@@ -145,8 +147,15 @@ fn step_name() -> impl Strategy<Value = Vec<u8>> {
 
 fn folder_name() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
-        prop::sample::select(vec!["postgresql", "mysql", "oracle", "sqlite", "hsql", "db2"])
-            .prop_map(|s| s.as_bytes().to_vec()),
+        prop::sample::select(vec![
+            "postgresql",
+            "mysql",
+            "oracle",
+            "sqlite",
+            "hsql",
+            "db2"
+        ])
+        .prop_map(|s| s.as_bytes().to_vec()),
         Just(b"info-patch.sql".to_vec()),
         Just(b"baseline-version.txt".to_vec()),
         arbitrary_name(),
@@ -187,9 +196,14 @@ fn tree_spec() -> impl Strategy<Value = Vec<StepSpec>> {
     prop::collection::vec((step_name(), files(), folders), 0..6)
 }
 
-/// Writes what the file system accepts; names it refuses (too long, clashing) are skipped.
+/// Writes what the file system accepts; names it refuses (too long, clashing) are skipped. A name
+/// that exists already is skipped too: writing through a generated symlink could land outside
+/// the scratch tree.
 fn write_file(dir: &Path, name: &[u8], content: &Content) {
     let path = dir.join(OsStr::from_bytes(name));
+    if path.symlink_metadata().is_ok() {
+        return;
+    }
     let _ = match content {
         Content::Bytes(b) => std::fs::write(&path, b),
         Content::Text(t) => std::fs::write(&path, t),
@@ -204,8 +218,9 @@ proptest! {
     fn fuzz_tree_scan_and_lint_never_panic(spec in tree_spec()) {
         let root = govup_testkit::scratch_dir("lint_fuzz");
         for (step, files, folders) in &spec {
+            // The root holds only these directories, so none of them is a symlink.
             let dir = root.join(OsStr::from_bytes(step));
-            if std::fs::create_dir_all(&dir).is_err() {
+            if !dir.is_dir() && std::fs::create_dir(&dir).is_err() {
                 continue;
             }
             for (name, content) in files {
@@ -213,7 +228,10 @@ proptest! {
             }
             for (folder, files) in folders {
                 let sub = dir.join(OsStr::from_bytes(folder));
-                if std::fs::create_dir_all(&sub).is_err() {
+                let exists = sub.symlink_metadata();
+                if exists.as_ref().is_ok_and(|m| !m.is_dir())
+                    || (exists.is_err() && std::fs::create_dir(&sub).is_err())
+                {
                     continue;
                 }
                 for (name, content) in files {

@@ -89,8 +89,22 @@ fn govway_3_3_17_upgraded_to_3_4_3_differs_from_fresh_only_by_the_known_index() 
     let prelude = govup_testkit::scratch_dir("my_prelude").join("lax.sql");
     std::fs::write(&prelude, "SET SESSION innodb_strict_mode=OFF;\n").unwrap();
     let script = |f: &str| fresh.join("3.4.3/mysql").join(f).display().to_string();
-    let (lax, schema, data) = (prelude.display().to_string(), script("schema.sql"), script("data.sql"));
-    let verify = govup(&["verify", "--url", &upgraded.url, "--against-sql", &lax, &schema, &data, "--format", "json"]);
+    let (lax, schema, data) = (
+        prelude.display().to_string(),
+        script("schema.sql"),
+        script("data.sql"),
+    );
+    let verify = govup(&[
+        "verify",
+        "--url",
+        &upgraded.url,
+        "--against-sql",
+        &lax,
+        &schema,
+        &data,
+        "--format",
+        "json",
+    ]);
     assert_eq!(verify.code, 1, "{}", verify.stderr);
     let doc: serde_json::Value = serde_json::from_str(&verify.stdout).unwrap();
     assert_eq!(
