@@ -148,24 +148,25 @@ impl Executor<'_, '_> {
     /// Whether another run recorded this patch meanwhile; only needed where the lock is not
     /// held for the whole session (SQLite re-takes it with every transaction).
     pub(crate) fn recorded_meanwhile(&mut self, run: &Run) -> Result<bool, ApplyError> {
-        if self.caps.session_lock {
+        // Inside one transaction for everything the lock never lapsed: the history read at the
+        // start is still the truth.
+        if self.caps.session_lock || self.whole {
             return Ok(false);
         }
         let conn = self.conns.for_target(&run.target);
         let table = Table::new(conn.driver.dialect(), run.target.schema.as_deref());
-        let rows = table
-            .read(conn.driver.as_mut())
+        let sql = match run.kind {
+            Kind::Info => table.applied_sql(&run.path, None),
+            Kind::Patch => table.applied_sql(&run.file, Some(&run.sha256)),
+        };
+        let rows = conn
+            .driver
+            .query(&sql)
             .map_err(|error| ApplyError::History {
                 conn: conn.driver.describe(),
                 error,
             })?;
-        Ok(rows.iter().any(|r| {
-            r.status == Status::Applied
-                && match run.kind {
-                    Kind::Info => r.patch_path == run.path,
-                    Kind::Patch => r.file_name == run.file && r.sha256 == run.sha256,
-                }
-        }))
+        Ok(!rows.is_empty())
     }
 
     /// PostgreSQL and SQLite: the patch and its history row commit together or not at all.

@@ -237,6 +237,24 @@ impl<'d> Table<'d> {
         )
     }
 
+    /// A query that returns a row when an identity is recorded as applied: a patch by
+    /// (file name, sha256), an info-patch (no sha256 given) by its path.
+    pub fn applied_sql(&self, name: &str, sha256: Option<&str>) -> String {
+        let d = self.dialect;
+        let which = match sha256 {
+            Some(sha) => format!(
+                "file_name = {} AND sha256 = {}",
+                d.quote_literal(name),
+                d.quote_literal(sha)
+            ),
+            None => format!("patch_path = {}", d.quote_literal(name)),
+        };
+        format!(
+            "SELECT 1 FROM {} WHERE status = 'applied' AND {which}",
+            self.name
+        )
+    }
+
     /// Records that `done` statements of the patch at `path` have completed.
     pub fn progress_sql(&self, path: &str, done: i64) -> String {
         format!(
