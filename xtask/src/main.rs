@@ -27,7 +27,7 @@ fn run() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("test") => test::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
-        _ => bail!("usage: cargo xtask test | cargo xtask bench [plan]"),
+        _ => bail!("usage: cargo xtask test | cargo xtask bench [plan] [scale] [apply] [peers]"),
     }
 }
 

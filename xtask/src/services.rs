@@ -111,3 +111,19 @@ fn start_mariadb() -> bool {
         .status()
         .is_ok_and(|s| s.success())
 }
+
+/// Whether the server `name` (as in [`SERVICES`]) answers on `addr`, after starting it when it
+/// is installed here but stopped. Benchmarks use it; they never fail CI for a missing server.
+pub fn ensure(name: &str, addr: &str) -> bool {
+    if answers(addr) {
+        return true;
+    }
+    let Some(service) = SERVICES.iter().find(|s| s.name == name) else {
+        return false;
+    };
+    eprintln!("xtask: {name} does not answer on {addr}; trying to start it");
+    if (service.start)() {
+        wait_for(addr, Duration::from_secs(30));
+    }
+    answers(addr)
+}

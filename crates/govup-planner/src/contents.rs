@@ -105,13 +105,19 @@ impl<'t> Contents<'t> {
         set
     }
 
-    /// Is S(`a`) ⊆ S(`b`)?
+    /// Is S(`a`) ⊆ S(`b`)? Only `a`'s chain below its first version that is an ancestor of `b`
+    /// (or `b` itself) needs checking: S of that version is in S(`b`) by descent, and so is
+    /// everything above it. Baseline checks and routes then cost what the versions between
+    /// them hold, not the whole tree.
     pub fn subset(&self, a: Level, b: Level) -> bool {
-        self.graph.chain(a).all(|version| {
-            self.graph
-                .step_into(version)
-                .is_none_or(|si| self.step_ids[si].iter().all(|id| self.contains(b, *id)))
-        })
+        self.graph
+            .chain(a)
+            .take_while(|v| !self.graph.is_ancestor_or_self(*v, b))
+            .all(|version| {
+                self.graph
+                    .step_into(version)
+                    .is_none_or(|si| self.step_ids[si].iter().all(|id| self.contains(b, *id)))
+            })
     }
 
     /// True when the step into `v` adds nothing to S of its content parent.
@@ -127,14 +133,18 @@ impl<'t> Contents<'t> {
     /// The level of `line` in `target` (spec §5.3): the lowest version of the line whose S equals
     /// the largest S of the line contained in S(target). None when no version's S is contained.
     pub fn level_in(&self, line: Line, target: Level) -> Option<Level> {
-        let target_set = self.set(target);
         let mut contained: HashMap<Level, bool> = HashMap::new();
         let mut best = None;
         for v in self.graph.versions_in(line) {
-            let own = self
-                .graph
-                .step_into(v)
-                .is_none_or(|si| self.step_ids[si].iter().all(|id| target_set.contains(id)));
+            // No S(target) as a set: that is the whole tree, once per line crossed and per
+            // baseline. An ancestor's patches are in it by descent; the others, one ancestor
+            // test each.
+            let own = self.graph.is_ancestor_or_self(v, target)
+                || self.graph.step_into(v).is_none_or(|si| {
+                    self.step_ids[si]
+                        .iter()
+                        .all(|id| self.contains(target, *id))
+                });
             let inherited = match self.graph.parent(v) {
                 None => true,
                 Some(p) => match contained.get(&p) {

@@ -35,45 +35,65 @@ pub struct Resolved {
 }
 
 /// Reads `path`, following symlinks and link stubs to the file they finally name.
+///
+/// Each hop costs one `lstat` (a symlink? how long?) and one read: a plain file is read into a
+/// buffer of the size `lstat` gave, without the `stat` that `fs::read` adds, so a tree costs
+/// about what `cat` of its files costs.
 pub fn read_through_links(path: &Path) -> Result<Resolved, LinkError> {
     let mut current = path.to_path_buf();
     let mut linked = false;
     for _ in 0..MAX_HOPS {
-        let meta = match fs::metadata(&current) {
-            Ok(meta) => meta,
+        let size = match fs::symlink_metadata(&current) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                linked = true;
+                None
+            }
+            Ok(meta) => Some(meta.len()),
+            // A stub naming a missing file arrives here on the next hop.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(LinkError::Broken { target: current });
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let bytes = match read_file(&current, size) {
+            Ok(bytes) => bytes,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 let target = fs::read_link(&current).unwrap_or_else(|_| current.clone());
                 return Err(LinkError::Broken { target });
             }
             Err(e) => return Err(e.into()),
         };
-        if fs::symlink_metadata(&current).is_ok_and(|m| m.file_type().is_symlink()) {
-            linked = true;
-        }
-        if meta.len() > MAX_STUB_LEN {
-            let bytes = fs::read(&current)?;
-            return Ok(Resolved {
-                source: current,
-                bytes,
-                linked,
-            });
-        }
-        let bytes = fs::read(&current)?;
-        let Some(target) = stub_target(&bytes) else {
+        let stub = if bytes.len() as u64 > MAX_STUB_LEN {
+            None
+        } else {
+            stub_target(&bytes)
+        };
+        let Some(target) = stub else {
             return Ok(Resolved {
                 source: current,
                 bytes,
                 linked,
             });
         };
-        let next = current.parent().unwrap_or(Path::new(".")).join(target);
-        if !next.exists() {
-            return Err(LinkError::Broken { target: next });
-        }
+        current = current.parent().unwrap_or(Path::new(".")).join(target);
         linked = true;
-        current = next;
     }
     Err(LinkError::Loop)
+}
+
+/// A file's bytes; when its size is known, without the `stat` that `fs::read` makes first.
+fn read_file(path: &Path, size: Option<u64>) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let Some(size) = size else {
+        return fs::read(path);
+    };
+    let capacity = usize::try_from(size).unwrap_or(0).saturating_add(1);
+    let mut bytes = Vec::with_capacity(capacity);
+    // `File::read_to_end` would stat the file again for a size hint; `Take` does not.
+    fs::File::open(path)?
+        .take(u64::MAX)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// The relative path a link stub holds, if these bytes are a link stub.

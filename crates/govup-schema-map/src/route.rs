@@ -62,17 +62,20 @@ impl RoutedPlan {
 }
 
 /// Annotates `plan` with where each patch runs under `map`.
-pub fn route(plan: Plan, map: &SchemaMap) -> RoutedPlan {
+///
+/// The planned patches move into the routed ones (a tree of 100k patches must not be held
+/// three times): afterwards `RoutedPlan::plan` keeps its steps with no patches, so count with
+/// [`RoutedPlan::count`], not `Plan::count`.
+pub fn route(mut plan: Plan, map: &SchemaMap) -> RoutedPlan {
     let mut warnings = plan.warnings.clone();
     let mut unknown_areas = BTreeSet::new();
     let info_targets = map.info_patch_targets();
     let steps = plan
         .steps
-        .iter()
+        .iter_mut()
         .map(|step| {
-            let patches = step
-                .patches
-                .iter()
+            let patches = std::mem::take(&mut step.patches)
+                .into_iter()
                 .map(|planned| {
                     let (role, known) = map.role_of(&planned.patch.area);
                     if !known && unknown_areas.insert(planned.patch.area.clone()) {
@@ -87,7 +90,7 @@ pub fn route(plan: Plan, map: &SchemaMap) -> RoutedPlan {
                         Action::Skip(why) => Disposition::Skip(why.clone()),
                     };
                     RoutedPatch {
-                        planned: planned.clone(),
+                        planned,
                         role,
                         target: map.target(role),
                         disposition,

@@ -38,11 +38,16 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<()> {
         .warnings
         .splice(0..0, loaded.warnings.iter().cloned());
     let routed = route(planned, &map);
-    let out = match args.format {
-        OutputFormat::Table => render_table(&routed),
-        OutputFormat::Json => render_json(&routed)?,
-    };
-    print!("{out}");
+    match args.format {
+        OutputFormat::Table => print!("{}", render_table(&routed)),
+        // Streamed: the document of a 100k-patch plan is tens of megabytes.
+        OutputFormat::Json => {
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            write_json(&routed, &mut out)?;
+            std::io::Write::flush(&mut out)?;
+        }
+    }
     Ok(())
 }
 
@@ -240,7 +245,7 @@ struct JsonInfo<'a> {
     schemas: Vec<Option<&'a str>>,
 }
 
-fn render_json(routed: &RoutedPlan) -> anyhow::Result<String> {
+fn write_json(routed: &RoutedPlan, out: &mut impl std::io::Write) -> anyhow::Result<()> {
     let plan = &routed.plan;
     let steps = routed
         .steps
@@ -293,5 +298,7 @@ fn render_json(routed: &RoutedPlan) -> anyhow::Result<String> {
         steps,
         warnings: &routed.warnings,
     };
-    Ok(serde_json::to_string_pretty(&doc)? + "\n")
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")?;
+    Ok(())
 }
