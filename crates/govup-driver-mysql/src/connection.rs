@@ -169,6 +169,22 @@ impl Driver for MySqlConnection {
             })
     }
 
+    /// One round trip: `BEGIN; ...; COMMIT` as one multi-statement text (the server stops at
+    /// the first error). A newline before each `;`: a statement may end in a `--` comment.
+    fn execute_in_transaction(&mut self, statements: &[&str]) -> Result<(), DbError> {
+        let mut text = String::from("BEGIN");
+        for s in statements {
+            text.push_str("\n;\n");
+            text.push_str(s);
+        }
+        text.push_str("\n;\nCOMMIT");
+        let result = self.rows(&text).map(drop);
+        if result.is_err() {
+            let _ = self.execute("ROLLBACK");
+        }
+        result
+    }
+
     fn describe(&self) -> String {
         self.url.describe()
     }

@@ -287,6 +287,7 @@ pub fn apply(
         caps,
         tx,
         whole,
+        pending: Vec::new(),
     };
     let written = write(&mut exec, &runs, &routed, &targets, &from, &mut backups);
     match written {

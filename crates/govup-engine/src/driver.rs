@@ -120,6 +120,17 @@ pub trait Driver {
     /// Where this connection goes, with any password replaced by `***`.
     fn describe(&self) -> String;
 
+    /// Appends `rows` to `table` (qualified and quoted) in bulk, cells as text, NULL as None.
+    /// Ok(false): this driver has no bulk path, and the caller INSERTs instead.
+    fn copy_rows(
+        &mut self,
+        _table: &str,
+        _columns: &[&str],
+        _rows: &[Vec<Option<String>>],
+    ) -> Result<bool, DbError> {
+        Ok(false)
+    }
+
     fn begin(&mut self) -> Result<(), DbError> {
         self.execute("BEGIN")
     }
@@ -130,6 +141,21 @@ pub trait Driver {
 
     fn rollback(&mut self) -> Result<(), DbError> {
         self.execute("ROLLBACK")
+    }
+
+    /// Runs `statements` in one transaction (where DDL commits on its own, as far as the
+    /// database allows), stopping at the first error and rolling back. Drivers that can send
+    /// them in fewer round trips override it.
+    fn execute_in_transaction(&mut self, statements: &[&str]) -> Result<(), DbError> {
+        self.begin()?;
+        let result = statements.iter().try_for_each(|s| self.execute(s));
+        match result {
+            Ok(()) => self.commit(),
+            Err(e) => {
+                let _ = self.rollback();
+                Err(e)
+            }
+        }
     }
 
     // What follows serves the safety features (backups, rehearsals, verify). A driver that cannot

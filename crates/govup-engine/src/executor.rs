@@ -19,6 +19,10 @@ pub(crate) struct Executor<'c, 'o> {
     pub tx: TxMode,
     /// One transaction around everything.
     pub whole: bool,
+    /// History rows of the patches applied in the open transaction (transactional DDL only),
+    /// written in bulk just before it commits: they still commit with their patches or not at
+    /// all, for one round trip instead of one per patch.
+    pub pending: Vec<(Target, Row)>,
 }
 
 impl Executor<'_, '_> {
@@ -47,6 +51,7 @@ impl Executor<'_, '_> {
         if !yes {
             return Ok(());
         }
+        self.flush_pending()?;
         for conn in &mut self.conns.list {
             conn.driver.commit().map_err(|error| ApplyError::Commit {
                 conn: conn.driver.describe(),
@@ -57,12 +62,43 @@ impl Executor<'_, '_> {
     }
 
     pub(crate) fn rollback_all(&mut self) {
+        self.pending.clear();
         for conn in &mut self.conns.list {
             // The error being reported matters more than a failed rollback, which the
             // database performs anyway when the connection closes.
             let _ = conn.driver.rollback();
             conn.forget_schema();
         }
+    }
+
+    /// Writes the deferred history rows: per target, the driver's bulk path (COPY on
+    /// PostgreSQL) or multi-row INSERTs of 500 rows.
+    fn flush_pending(&mut self) -> Result<(), ApplyError> {
+        let mut pending = std::mem::take(&mut self.pending);
+        while let Some((target, _)) = pending.first() {
+            let target = target.clone();
+            let (these, rest): (Vec<_>, Vec<_>) =
+                pending.into_iter().partition(|(t, _)| *t == target);
+            pending = rest;
+            let rows: Vec<Row> = these.into_iter().map(|(_, row)| row).collect();
+            let conn = self.conns.for_target(&target);
+            let table = Table::new(conn.driver.dialect(), target.schema.as_deref());
+            let cells: Vec<Vec<Option<String>>> = rows.iter().map(history::cells).collect();
+            let mut written = conn
+                .driver
+                .copy_rows(table.name(), &history::COLUMNS, &cells);
+            if written.as_ref().is_ok_and(|copied| !copied) {
+                written = rows
+                    .chunks(500)
+                    .try_for_each(|chunk| conn.driver.execute(&table.insert_many_sql(chunk)))
+                    .map(|()| true);
+            }
+            written.map_err(|error| ApplyError::History {
+                conn: conn.driver.describe(),
+                error,
+            })?;
+        }
+        Ok(())
     }
 
     pub(crate) fn end_step(&mut self) -> Result<(), ApplyError> {
@@ -212,7 +248,11 @@ impl Executor<'_, '_> {
         let mut row = self.row(run, Status::Applied, run.statements.len(), &started_at);
         row.finished_at = Some(history::now());
         row.duration_ms = Some(clock.elapsed().as_millis() as i64);
-        self.write_row(run, &row, run.has_row)?;
+        if run.has_row || per_patch {
+            self.write_row(run, &row, run.has_row)?;
+        } else {
+            self.pending.push((run.target.clone(), row));
+        }
         self.commit_if(per_patch)?;
         Ok(Outcome::Applied {
             statements: run.statements.len(),
@@ -228,30 +268,59 @@ impl Executor<'_, '_> {
         self.conns
             .for_target(&run.target)
             .use_schema(&run.target.schema)?;
-        let row = self.row(run, Status::Partial, run.first, &started_at);
-        self.write_row(run, &row, run.has_row)?;
-        for (i, stmt) in run.statements.iter().enumerate().skip(run.first) {
+        // Each statement runs in one transaction with its progress (the final row with the last
+        // one, the first history row with the first): for DML they commit at once; before DDL
+        // the server commits the history row, then the DDL. A driver that can sends all of it
+        // in one round trip (MySQL: one multi-statement text).
+        // A one-statement patch needs no "partial" row first: if it fails nothing ran.
+        let single = run.statements.len() == 1 && run.first == 0 && !run.has_row;
+        let table_name = {
             let conn = self.conns.for_target(&run.target);
-            let table = Table::new(conn.driver.dialect(), run.target.schema.as_deref());
+            Table::new(conn.driver.dialect(), run.target.schema.as_deref())
+        };
+        let mut first_row = (!single).then(|| {
+            let row = self.row(run, Status::Partial, run.first, &started_at);
+            if run.has_row {
+                table_name.update_sql(&row)
+            } else {
+                table_name.insert_sql(&row)
+            }
+        });
+        let last = run.statements.len().saturating_sub(1);
+        for (i, stmt) in run.statements.iter().enumerate().skip(run.first) {
+            let progress = if i == last {
+                let mut row = self.row(run, Status::Applied, run.statements.len(), &started_at);
+                row.finished_at = Some(history::now());
+                row.duration_ms = Some(clock.elapsed().as_millis() as i64);
+                if single {
+                    table_name.insert_sql(&row)
+                } else {
+                    table_name.update_sql(&row)
+                }
+            } else {
+                table_name.progress_sql(&run.path, i as i64 + 1)
+            };
+            let mut batch: Vec<String> = first_row.take().into_iter().collect();
+            batch.push(stmt.text.clone());
+            batch.push(progress);
+            let batch: Vec<&str> = batch.iter().map(String::as_str).collect();
+            let conn = self.conns.for_target(&run.target);
             let clock_stmt = Instant::now();
-            // For DML the statement and its progress row commit together; DDL commits itself.
-            let result = conn
-                .driver
-                .begin()
-                .and_then(|_| conn.driver.execute(&stmt.text))
-                .and_then(|_| {
-                    conn.driver
-                        .execute(&table.progress_sql(&run.path, i as i64 + 1))
-                })
-                .and_then(|_| conn.driver.commit());
-            if let Err(error) = result {
-                let _ = conn.driver.rollback();
+            if let Err(error) = conn.driver.execute_in_transaction(&batch) {
                 self.observer
                     .statement_done(&event(run, stmt, clock_stmt, Some(&error.message)));
                 let mut row = self.row(run, Status::Failed, i, &started_at);
                 row.error_text = Some(error.message.clone());
                 row.finished_at = Some(history::now());
-                let _ = self.write_row(run, &row, true);
+                // Whether the row exists depends on where the batch stopped: replace it.
+                let delete = format!(
+                    "DELETE FROM {} WHERE patch_path = {}",
+                    table_name.name(),
+                    table_name.dialect.quote_literal(&run.path)
+                );
+                let insert = table_name.insert_sql(&row);
+                let conn = self.conns.for_target(&run.target);
+                let _ = conn.driver.execute_in_transaction(&[&delete, &insert]);
                 return Err(ApplyError::Statement {
                     path: run.path.clone(),
                     line: stmt.line,
@@ -263,10 +332,20 @@ impl Executor<'_, '_> {
             self.observer
                 .statement_done(&event(run, stmt, clock_stmt, None));
         }
-        let mut row = self.row(run, Status::Applied, run.statements.len(), &started_at);
-        row.finished_at = Some(history::now());
-        row.duration_ms = Some(clock.elapsed().as_millis() as i64);
-        self.write_row(run, &row, true)?;
+        if let Some(first_row) = first_row {
+            // No statement was left to run (a resumed patch, all done): record it as applied.
+            let conn = self.conns.for_target(&run.target);
+            conn.driver
+                .execute(&first_row)
+                .map_err(|error| ApplyError::History {
+                    conn: conn.driver.describe(),
+                    error,
+                })?;
+            let mut row = self.row(run, Status::Applied, run.statements.len(), &started_at);
+            row.finished_at = Some(history::now());
+            row.duration_ms = Some(clock.elapsed().as_millis() as i64);
+            self.write_row(run, &row, true)?;
+        }
         let statements = run.statements.len() - run.first;
         Ok(if run.first > 0 {
             Outcome::Resumed {

@@ -178,7 +178,28 @@ impl<'d> Table<'d> {
             .collect()
     }
 
+    /// One INSERT of several rows.
+    pub fn insert_many_sql(&self, rows: &[Row]) -> String {
+        let values: Vec<String> = rows.iter().map(|r| self.values_sql(r)).collect();
+        format!(
+            "INSERT INTO {} ({}) VALUES {}",
+            self.name,
+            COLUMNS.join(", "),
+            values.join(", ")
+        )
+    }
+
     pub fn insert_sql(&self, row: &Row) -> String {
+        format!(
+            "INSERT INTO {} ({}) VALUES {}",
+            self.name,
+            COLUMNS.join(", "),
+            self.values_sql(row)
+        )
+    }
+
+    /// `(v1, v2, ...)`: one row's values, in [`COLUMNS`] order.
+    fn values_sql(&self, row: &Row) -> String {
         let d = self.dialect;
         let text = |s: &str| d.quote_literal(s);
         let opt = |s: &Option<String>| {
@@ -204,12 +225,7 @@ impl<'d> Table<'d> {
             opt(&row.error_text),
             text(&row.govup_version),
         ];
-        format!(
-            "INSERT INTO {} ({}) VALUES ({})",
-            self.name,
-            COLUMNS.join(", "),
-            values.join(", ")
-        )
+        format!("({})", values.join(", "))
     }
 
     /// Replaces the row of `row.patch_path` (there is at most one per schema).
@@ -263,6 +279,28 @@ impl<'d> Table<'d> {
             self.dialect.quote_literal(path)
         )
     }
+}
+
+/// One row's cells as text, in [`COLUMNS`] order (for a driver's bulk path).
+pub fn cells(row: &Row) -> Vec<Option<String>> {
+    vec![
+        Some(row.step_dir.clone()),
+        Some(row.patch_path.clone()),
+        Some(row.file_name.clone()),
+        Some(row.kind.as_str().to_string()),
+        Some(row.sha256.clone()),
+        row.role_name.clone(),
+        row.schema_name.clone(),
+        Some(row.target_version.clone()),
+        Some(row.started_at.clone()),
+        row.finished_at.clone(),
+        row.duration_ms.map(|n| n.to_string()),
+        Some(row.statements_total.to_string()),
+        Some(row.statements_done.to_string()),
+        Some(row.status.as_str().to_string()),
+        row.error_text.clone(),
+        Some(row.govup_version.clone()),
+    ]
 }
 
 fn parse_row(cells: &[Option<String>]) -> Result<Row, DbError> {
