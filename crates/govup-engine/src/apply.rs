@@ -7,9 +7,9 @@ use crate::connections::{Connections, Locked};
 use crate::error::ApplyError;
 use crate::events::{Observer, Outcome, PatchReport, PlannedStatement};
 use crate::executor::Executor;
-use crate::history::{Kind, Row, Status, Table};
+use crate::history::{Kind, Table};
 use crate::origin::Source;
-use crate::prepare::{applied_identity, detect_start, prepare, verify_checksums, Run};
+use crate::prepare::{detect_start, prepare, verify_checksums, Recorded, Run};
 use govup_planner::{plan, Contents, DbType, Request, SkipReason, Tree, Version, VersionGraph};
 use govup_schema_map::{route, Disposition, RoutedPlan, SchemaMap, Target};
 use std::collections::HashMap;
@@ -100,7 +100,7 @@ pub fn apply(
     for target in &targets {
         conns.for_target(target).use_schema(&target.schema)?;
     }
-    let mut rows: HashMap<Target, Vec<Row>> = HashMap::new();
+    let mut rows: HashMap<Target, Recorded> = HashMap::new();
     for target in &targets {
         let conn = conns.for_target(target);
         let table = Table::new(conn.driver.dialect(), target.schema.as_deref());
@@ -110,7 +110,7 @@ pub fn apply(
                 conn: conn.driver.describe(),
                 error,
             })?;
-        rows.insert(target.clone(), read);
+        rows.insert(target.clone(), Recorded::new(read));
     }
     verify_checksums(job, &rows)?;
 
@@ -126,6 +126,7 @@ pub fn apply(
     };
     let routed = route(plan(&contents, &request)?, job.map);
 
+    let nothing = Recorded::default();
     let mut patches = Vec::new();
     let mut runs = Vec::new();
     for (si, step) in routed.steps.iter().enumerate() {
@@ -141,9 +142,10 @@ pub fn apply(
                 Disposition::RoleSkipped => Some(Outcome::RoleSkipped),
             };
             let sql = &p.planned.patch.sql;
-            let history = rows.get(&p.target).map(Vec::as_slice).unwrap_or(&[]);
+            let history = rows.get(&p.target).unwrap_or(&nothing);
             let outcome = outcome.or_else(|| {
-                applied_identity(history, &p.planned.patch.file, sql)
+                history
+                    .has_patch(&p.planned.patch.file, sql)
                     .then_some(Outcome::AlreadyApplied)
             });
             if let Some(outcome) = outcome {
@@ -165,18 +167,15 @@ pub fn apply(
                 Kind::Patch,
                 Some(p.role.name().to_string()),
                 &p.target,
-                history,
+                history.row(&sql.path),
                 dialect,
                 opts,
             )?);
         }
         if let Some(info) = &step.planned.info_patch {
             for target in &step.info_targets {
-                let history = rows.get(target).map(Vec::as_slice).unwrap_or(&[]);
-                if history
-                    .iter()
-                    .any(|r| r.patch_path == info.path && r.status == Status::Applied)
-                {
+                let history = rows.get(target).unwrap_or(&nothing);
+                if history.has_info(&info.path) {
                     patches.push(report(
                         &step.planned.dir,
                         &info.path,
@@ -195,7 +194,7 @@ pub fn apply(
                     Kind::Info,
                     None,
                     target,
-                    history,
+                    history.row(&info.path),
                     dialect,
                     opts,
                 )?);

@@ -9,7 +9,7 @@ use crate::history::{Kind, Row, Status};
 use crate::origin::{self, Source};
 use govup_planner::{SqlFile, Version};
 use govup_schema_map::Target;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// One patch or info-patch that will run, split and ready.
 pub(crate) struct Run {
@@ -28,46 +28,82 @@ pub(crate) struct Run {
     pub has_row: bool,
 }
 
-/// Is this identity (file name, sha256) recorded as applied in this schema's history?
-pub(crate) fn applied_identity(history: &[Row], file: &str, sql: &SqlFile) -> bool {
-    let sha = sql.sha256.to_hex();
-    history.iter().any(|r| {
-        r.kind == Kind::Patch
-            && r.status == Status::Applied
-            && r.file_name == file
-            && r.sha256 == sha
-    })
+/// One schema's history, indexed for the questions the engine asks of it once per patch (a
+/// re-run of 5,000 patches must not scan 5,000 rows 5,000 times).
+#[derive(Default)]
+pub(crate) struct Recorded {
+    pub rows: Vec<Row>,
+    by_path: HashMap<String, usize>,
+    /// (file name, sha256) of every patch recorded as applied.
+    applied: HashSet<(String, String)>,
+}
+
+impl Recorded {
+    pub fn new(rows: Vec<Row>) -> Recorded {
+        let by_path = rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.patch_path.clone(), i))
+            .collect();
+        let applied = rows
+            .iter()
+            .filter(|r| r.kind == Kind::Patch && r.status == Status::Applied)
+            .map(|r| (r.file_name.clone(), r.sha256.clone()))
+            .collect();
+        Recorded {
+            rows,
+            by_path,
+            applied,
+        }
+    }
+
+    pub fn row(&self, path: &str) -> Option<&Row> {
+        self.by_path.get(path).map(|i| &self.rows[*i])
+    }
+
+    /// Is this identity (file name, sha256) recorded as applied here?
+    pub fn has_patch(&self, file: &str, sql: &SqlFile) -> bool {
+        self.applied
+            .contains(&(file.to_string(), sql.sha256.to_hex()))
+    }
+
+    /// Is the info-patch at `path` recorded as applied here?
+    pub fn has_info(&self, path: &str) -> bool {
+        self.row(path).is_some_and(|r| r.status == Status::Applied)
+    }
 }
 
 /// Refuses when a patch the history records as applied now has other bytes in the tree.
 pub(crate) fn verify_checksums(
     job: &Job<'_>,
-    rows: &HashMap<Target, Vec<Row>>,
+    recorded: &HashMap<Target, Recorded>,
 ) -> Result<(), ApplyError> {
-    let mut current: HashMap<&str, String> = HashMap::new();
+    let mut current: HashMap<&str, &govup_planner::Sha256> = HashMap::new();
     for step in &job.tree.steps {
         for patch in step.patches(job.db) {
-            current.insert(&patch.sql.path, patch.sql.sha256.to_hex());
+            current.insert(&patch.sql.path, &patch.sql.sha256);
         }
         if let Some(info) = &step.info_patch {
-            current.insert(&info.path, info.sha256.to_hex());
+            current.insert(&info.path, &info.sha256);
         }
     }
-    let mut applied: Vec<&Row> = rows
+    let mut applied: Vec<&Row> = recorded
         .values()
-        .flatten()
+        .flat_map(|r| &r.rows)
         .filter(|r| r.status == Status::Applied)
         .collect();
     applied.sort_by(|a, b| a.patch_path.cmp(&b.patch_path));
     for row in applied {
-        if let Some(now) = current.get(row.patch_path.as_str()) {
-            if *now != row.sha256 {
-                return Err(ApplyError::ChangedApplied {
-                    path: row.patch_path.clone(),
-                    recorded: row.sha256.clone(),
-                    current: now.clone(),
-                });
-            }
+        let Some(sha) = current.get(row.patch_path.as_str()) else {
+            continue;
+        };
+        let now = sha.to_hex();
+        if now != row.sha256 {
+            return Err(ApplyError::ChangedApplied {
+                path: row.patch_path.clone(),
+                recorded: row.sha256.clone(),
+                current: now,
+            });
         }
     }
     Ok(())
@@ -76,12 +112,12 @@ pub(crate) fn verify_checksums(
 pub(crate) fn detect_start(
     conns: &mut Connections,
     targets: &[Target],
-    rows: &HashMap<Target, Vec<Row>>,
+    rows: &HashMap<Target, Recorded>,
 ) -> Result<(Version, Source), ApplyError> {
     // With several schemas, the least advanced one decides: the others skip what they hold.
     let levels: Vec<_> = targets
         .iter()
-        .filter_map(|t| origin::from_history(rows.get(t)?))
+        .filter_map(|t| origin::from_history(&rows.get(t)?.rows))
         .collect();
     if let Some(level) = levels.iter().min() {
         return Ok((Version::from(*level), Source::History));
@@ -116,7 +152,7 @@ pub(crate) fn prepare(
     kind: Kind,
     role: Option<String>,
     target: &Target,
-    history: &[Row],
+    previous: Option<&Row>,
     dialect: &dyn Dialect,
     opts: &Options,
 ) -> Result<Run, ApplyError> {
@@ -134,7 +170,6 @@ pub(crate) fn prepare(
         message: e.message,
     })?;
     let sha256 = sql.sha256.to_hex();
-    let previous = history.iter().find(|r| r.patch_path == sql.path);
     let mut first = 0;
     if let Some(row) = previous {
         let done = usize::try_from(row.statements_done).unwrap_or(0);

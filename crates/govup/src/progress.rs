@@ -1,21 +1,39 @@
-//! Progress while applying: a bar on a terminal, plain lines otherwise (logs, CI).
+//! Progress while applying: a bar on a terminal; otherwise (logs, CI) one line per step, so a
+//! 5,000-patch upgrade writes fifty lines, not five thousand. `--log-dir` has every statement.
 
-use govup_engine::{Observer, Outcome, PatchReport};
+use govup_engine::{Observer, Outcome, PatchReport, StatementEvent};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
+use std::time::Instant;
 
 pub struct Progress {
     bar: Option<ProgressBar>,
     quiet: bool,
+    step: Option<StepTally>,
+}
+
+/// What the current step did, for its summary line.
+struct StepTally {
+    started: Instant,
+    applied: usize,
+    already: usize,
+    statements: usize,
 }
 
 impl Progress {
     /// `quiet`: print nothing (JSON output keeps stderr for errors only).
     pub fn new(quiet: bool) -> Progress {
-        Progress { bar: None, quiet }
+        Progress {
+            bar: None,
+            quiet,
+            step: None,
+        }
     }
 
     fn line(&self, text: String) {
+        if self.quiet {
+            return;
+        }
         match &self.bar {
             Some(bar) => bar.println(text),
             None => eprintln!("{text}"),
@@ -41,50 +59,72 @@ impl Observer for Progress {
     fn step_started(&mut self, dir: &str) {
         if let Some(bar) = &self.bar {
             bar.set_message(dir.to_string());
-        } else if !self.quiet {
-            eprintln!("step {dir}");
         }
+        self.step = Some(StepTally {
+            started: Instant::now(),
+            applied: 0,
+            already: 0,
+            statements: 0,
+        });
     }
 
-    fn statement_done(&mut self, _event: &govup_engine::StatementEvent<'_>) {
+    fn statement_done(&mut self, event: &StatementEvent<'_>) {
         if let Some(bar) = &self.bar {
             bar.inc(1);
         }
-    }
-
-    fn note(&mut self, text: &str) {
-        self.show(text);
+        if let (Some(t), None) = (&mut self.step, event.error) {
+            t.statements += 1;
+        }
     }
 
     fn patch_done(&mut self, report: &PatchReport) {
-        if self.quiet {
-            return;
-        }
         let schema = report.target.schema.as_deref().unwrap_or("(default)");
-        let text = match &report.outcome {
-            Outcome::Applied { statements, duration } => format!(
-                "  applied {} in {schema}: {statements} statement(s), {} ms",
-                report.path,
-                duration.as_millis()
-            ),
-            Outcome::Resumed { from_statement, statements, duration } => format!(
-                "  resumed {} in {schema} at statement {from_statement}: {statements} statement(s), {} ms",
-                report.path,
-                duration.as_millis()
-            ),
-            Outcome::AlreadyApplied => format!("  already applied {} in {schema}", report.path),
-            _ => return,
-        };
-        self.line(text);
-    }
-}
-
-impl Progress {
-    /// Also used for notes the engine sends (backups, restores).
-    fn show(&self, text: &str) {
-        if !self.quiet {
-            self.line(text.to_string());
+        match &report.outcome {
+            Outcome::Applied { .. } => {
+                if let Some(t) = &mut self.step {
+                    t.applied += 1;
+                }
+            }
+            Outcome::AlreadyApplied => {
+                if let Some(t) = &mut self.step {
+                    t.already += 1;
+                }
+            }
+            // Worth its own line: the operator re-ran after a failure and wants to see where.
+            Outcome::Resumed {
+                from_statement,
+                statements,
+                ..
+            } => {
+                if let Some(t) = &mut self.step {
+                    t.applied += 1;
+                }
+                self.line(format!(
+                    "  resumed {} in {schema} at statement {from_statement} ({statements} statement(s) left)",
+                    report.path
+                ));
+            }
+            _ => {}
         }
+    }
+
+    fn step_done(&mut self, dir: &str) {
+        let Some(t) = self.step.take() else { return };
+        let already = if t.already > 0 {
+            format!(", {} already applied", t.already)
+        } else {
+            String::new()
+        };
+        self.line(format!(
+            "{dir}: {} applied ({} statement(s)){already}, {} ms",
+            t.applied,
+            t.statements,
+            t.started.elapsed().as_millis()
+        ));
+    }
+
+    fn note(&mut self, text: &str) {
+        self.line(text.to_string());
     }
 }
 

@@ -28,7 +28,18 @@ fn the_quick_start_upgrades_then_finds_nothing_to_do() {
         "{}",
         run.stdout
     );
-    assert!(run.stderr.contains("applied upgrade_1.0.0_to_1.0.1/sqlite/2024-01-15-runtimePdD-patch.sql in (default): 3 statement(s)"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("upgrade_1.0.0_to_1.0.1: 6 applied (13 statement(s)), "),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        run.stderr.lines().count(),
+        7,
+        "one line per step: {}",
+        run.stderr
+    );
 
     let again = govup(&["apply", "--dir", &samples, "--url", &url, "--to", "latest"]);
     assert_eq!(again.code, 0, "{}", again.stderr);
