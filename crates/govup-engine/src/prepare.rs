@@ -156,15 +156,29 @@ pub(crate) fn prepare(
     dialect: &dyn Dialect,
     opts: &Options,
 ) -> Result<Run, ApplyError> {
-    let bytes = std::fs::read(&sql.source).map_err(|e| ApplyError::Read {
+    // The bytes that run are the bytes that were hashed: kept from the scan, or read again and
+    // checked, so that a file edited meanwhile cannot run under another file's checksum.
+    let bytes: std::borrow::Cow<'_, [u8]> = match &sql.bytes {
+        Some(kept) => std::borrow::Cow::Borrowed(kept),
+        None => {
+            let read = std::fs::read(&sql.source).map_err(|e| ApplyError::Read {
+                path: sql.path.clone(),
+                error: e.to_string(),
+            })?;
+            if govup_planner::Sha256::of(&read) != sql.sha256 {
+                return Err(ApplyError::Read {
+                    path: sql.path.clone(),
+                    error: "it changed while govup was running".into(),
+                });
+            }
+            std::borrow::Cow::Owned(read)
+        }
+    };
+    let text = std::str::from_utf8(&bytes).map_err(|e| ApplyError::Read {
         path: sql.path.clone(),
-        error: e.to_string(),
+        error: format!("not UTF-8 text (byte {})", e.valid_up_to()),
     })?;
-    let text = String::from_utf8(bytes).map_err(|e| ApplyError::Read {
-        path: sql.path.clone(),
-        error: format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
-    })?;
-    let statements = dialect.split(&text).map_err(|e| ApplyError::Split {
+    let statements = dialect.split(text).map_err(|e| ApplyError::Split {
         path: sql.path.clone(),
         line: e.line,
         message: e.message,

@@ -10,6 +10,7 @@ use crate::version::{Level, Version};
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub const INFO_PATCH: &str = "info-patch.sql";
 pub const BASELINE: &str = "baseline-version.txt";
@@ -42,6 +43,9 @@ pub struct SqlFile {
     pub sha256: Sha256,
     pub len: u64,
     pub linked: bool,
+    /// The bytes, when the scan was asked to keep them ([`Tree::scan_keeping`]): an apply
+    /// then reads each patch once, not once to hash and once to run.
+    pub bytes: Option<Arc<[u8]>>,
 }
 
 /// One patch of one database folder.
@@ -134,6 +138,15 @@ impl Tree {
     /// Reads the tree at `root`. Fails only when the root itself cannot be read; everything
     /// wrong below it is a finding.
     pub fn scan(root: &Path, select: &DbSelection) -> Result<Tree, TreeError> {
+        Tree::scan_with(root, select, false)
+    }
+
+    /// Like [`Tree::scan`], keeping the bytes of every SQL file of the selected databases.
+    pub fn scan_keeping(root: &Path, select: &DbSelection) -> Result<Tree, TreeError> {
+        Tree::scan_with(root, select, true)
+    }
+
+    fn scan_with(root: &Path, select: &DbSelection, keep: bool) -> Result<Tree, TreeError> {
         let meta = fs::metadata(root).map_err(|_| TreeError::Missing(root.to_path_buf()))?;
         if !meta.is_dir() {
             return Err(TreeError::NotADirectory(root.to_path_buf()));
@@ -156,7 +169,7 @@ impl Tree {
             }
             match parse_step_dir(&name) {
                 Ok(kind) => {
-                    let step = read_step(&path, name, kind, select, &mut tree.findings);
+                    let step = read_step(&path, name, kind, select, keep, &mut tree.findings);
                     tree.steps.push(step);
                 }
                 Err(why) => tree.findings.push(
@@ -202,6 +215,7 @@ fn read_step(
     dir: String,
     kind: StepKind,
     select: &DbSelection,
+    keep: bool,
     findings: &mut Vec<Finding>,
 ) -> Step {
     let mut step = Step {
@@ -226,11 +240,11 @@ fn read_step(
         let rel = format!("{}/{}", step.dir, name);
         let full = path.join(&name);
         if name == INFO_PATCH {
-            step.info_patch = read_sql(&full, rel, findings);
+            step.info_patch = read_sql(&full, rel, keep, findings);
         } else if name == BASELINE {
             step.baseline = read_baseline(&full, rel, findings);
         } else if let Some(db) = DbType::from_folder(&name).filter(|_| full.is_dir()) {
-            let folder = read_db_folder(&full, &rel, select.contains(db), findings);
+            let folder = read_db_folder(&full, &rel, select.contains(db), keep, findings);
             step.databases.push((db, folder));
         } else if !name.starts_with('.') {
             step.stray.push(name);
@@ -239,7 +253,13 @@ fn read_step(
     step
 }
 
-fn read_db_folder(path: &Path, rel: &str, full: bool, findings: &mut Vec<Finding>) -> DbFolder {
+fn read_db_folder(
+    path: &Path,
+    rel: &str,
+    full: bool,
+    keep: bool,
+    findings: &mut Vec<Finding>,
+) -> DbFolder {
     let names = match sorted_entries(path) {
         Ok(names) => names
             .into_iter()
@@ -265,7 +285,7 @@ fn read_db_folder(path: &Path, rel: &str, full: bool, findings: &mut Vec<Finding
         let file_rel = format!("{rel}/{name}");
         match parse_patch_name(name) {
             Ok(parsed) => {
-                if let Some(sql) = read_sql(&path.join(name), file_rel, findings) {
+                if let Some(sql) = read_sql(&path.join(name), file_rel, keep, findings) {
                     folder.patches.push(Patch {
                         file: name.clone(),
                         date: parsed.date,
@@ -288,7 +308,7 @@ fn read_db_folder(path: &Path, rel: &str, full: bool, findings: &mut Vec<Finding
     folder
 }
 
-fn read_sql(path: &Path, rel: String, findings: &mut Vec<Finding>) -> Option<SqlFile> {
+fn read_sql(path: &Path, rel: String, keep: bool, findings: &mut Vec<Finding>) -> Option<SqlFile> {
     match read_through_links(path) {
         Ok(resolved) => Some(SqlFile {
             path: rel,
@@ -296,6 +316,7 @@ fn read_sql(path: &Path, rel: String, findings: &mut Vec<Finding>) -> Option<Sql
             len: resolved.bytes.len() as u64,
             source: resolved.source,
             linked: resolved.linked,
+            bytes: keep.then(|| Arc::from(resolved.bytes)),
         }),
         Err(e) => {
             findings.push(link_finding(rel, &e));

@@ -13,7 +13,16 @@ pub struct Loaded {
 
 /// Reads the tree at `dir` for `db` and refuses it (exit 2) when anything in it is an error.
 pub fn load_for(dir: &Path, db: DbType) -> Result<Loaded, Failure> {
-    let loaded = read(dir, DbSelection::One(db))?;
+    checked(read(dir, DbSelection::One(db))?, dir, db)
+}
+
+/// Like [`load_for`], keeping each patch's bytes: an apply then reads every file only once.
+pub fn load_for_apply(dir: &Path, db: DbType) -> Result<Loaded, Failure> {
+    let tree = Tree::scan_keeping(dir, &DbSelection::One(db)).map_err(Failure::usage)?;
+    checked(graph(tree), dir, db)
+}
+
+fn checked(loaded: Loaded, dir: &Path, db: DbType) -> Result<Loaded, Failure> {
     let errors: Vec<&Finding> = loaded
         .tree
         .findings
@@ -59,7 +68,10 @@ pub fn load_for(dir: &Path, db: DbType) -> Result<Loaded, Failure> {
 
 /// Reads the tree at `dir`; only a missing or unreadable root is an error here.
 pub fn read(dir: &Path, select: DbSelection) -> Result<Loaded, Failure> {
-    let tree = Tree::scan(dir, &select).map_err(Failure::usage)?;
+    Ok(graph(Tree::scan(dir, &select).map_err(Failure::usage)?))
+}
+
+fn graph(tree: Tree) -> Loaded {
     let graph = VersionGraph::build(&tree);
     let warnings = tree
         .findings
@@ -68,9 +80,9 @@ pub fn read(dir: &Path, select: DbSelection) -> Result<Loaded, Failure> {
         .filter(|f| !f.is_error())
         .map(|f| f.to_string())
         .collect();
-    Ok(Loaded {
+    Loaded {
         tree,
         graph,
         warnings,
-    })
+    }
 }
