@@ -230,7 +230,7 @@ struct JsonPatch<'a> {
     area: &'a str,
     role: &'static str,
     schema: Option<&'a str>,
-    sha256: String,
+    sha256: Hex<'a>,
     action: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'static str>,
@@ -241,8 +241,18 @@ struct JsonPatch<'a> {
 #[derive(Serialize)]
 struct JsonInfo<'a> {
     path: &'a str,
-    sha256: String,
+    sha256: Hex<'a>,
     schemas: Vec<Option<&'a str>>,
+}
+
+/// A digest written as hex straight into the output: a 100k-patch plan would otherwise hold
+/// 100k hex strings at once.
+struct Hex<'a>(&'a govup_planner::Sha256);
+
+impl Serialize for Hex<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self.0)
+    }
 }
 
 fn write_json(routed: &RoutedPlan, out: &mut impl std::io::Write) -> anyhow::Result<()> {
@@ -274,7 +284,7 @@ fn write_json(routed: &RoutedPlan, out: &mut impl std::io::Write) -> anyhow::Res
                         area: &p.planned.patch.area,
                         role: p.role.name(),
                         schema: p.target.schema.as_deref(),
-                        sha256: p.planned.patch.sql.sha256.to_hex(),
+                        sha256: Hex(&p.planned.patch.sql.sha256),
                         action,
                         reason,
                         applied_by,
@@ -283,7 +293,7 @@ fn write_json(routed: &RoutedPlan, out: &mut impl std::io::Write) -> anyhow::Res
                 .collect(),
             info_patch: s.planned.info_patch.as_ref().map(|info| JsonInfo {
                 path: &info.path,
-                sha256: info.sha256.to_hex(),
+                sha256: Hex(&info.sha256),
                 schemas: s.info_targets.iter().map(|t| t.schema.as_deref()).collect(),
             }),
         })
