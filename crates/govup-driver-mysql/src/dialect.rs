@@ -1,7 +1,7 @@
 //! The text side of MySQL/MariaDB: quoting, the history table and capabilities.
 
 use govup_engine::driver::{Capabilities, Dialect, SplitError, Statement};
-use govup_engine::history::{self, ColumnType};
+use govup_engine::history;
 
 /// The MySQL/MariaDB dialect.
 #[derive(Clone, Copy, Debug, Default)]
@@ -36,13 +36,7 @@ impl Dialect for MySql {
         history::create_table_sql(
             "CREATE TABLE IF NOT EXISTS",
             table,
-            |t| match t {
-                ColumnType::Text(n) => format!("VARCHAR({n})"),
-                ColumnType::Fixed(n) => format!("CHAR({n})"),
-                ColumnType::Int => "INTEGER".into(),
-                ColumnType::BigInt => "BIGINT".into(),
-                ColumnType::LongText => "MEDIUMTEXT".into(),
-            },
+            |t| history::standard_type(t, "MEDIUMTEXT"),
             " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin ROW_FORMAT=DYNAMIC",
         )
     }

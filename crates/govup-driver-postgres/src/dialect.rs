@@ -1,6 +1,6 @@
 //! The text side of PostgreSQL: splitting, quoting and the history table.
 
-use govup_engine::history::{self, ColumnType};
+use govup_engine::history;
 use govup_engine::{Capabilities, Dialect, SplitError, Statement};
 
 /// PostgreSQL's [`Dialect`].
@@ -31,13 +31,7 @@ impl Dialect for Postgres {
         history::create_table_sql(
             "CREATE TABLE IF NOT EXISTS",
             table,
-            |t| match t {
-                ColumnType::Text(n) => format!("VARCHAR({n})"),
-                ColumnType::Fixed(n) => format!("CHAR({n})"),
-                ColumnType::Int => "INTEGER".into(),
-                ColumnType::BigInt => "BIGINT".into(),
-                ColumnType::LongText => "TEXT".into(),
-            },
+            |t| history::standard_type(t, "TEXT"),
             "",
         )
     }

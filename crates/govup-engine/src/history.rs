@@ -50,6 +50,18 @@ pub const COLUMNS: [&str; 16] = {
     names
 };
 
+/// The SQL-standard name of a column type (`VARCHAR(n)`, `CHAR(n)`, `INTEGER`, `BIGINT`), with
+/// the dialect's own name for text of any length.
+pub fn standard_type(t: ColumnType, long_text: &str) -> String {
+    match t {
+        ColumnType::Text(n) => format!("VARCHAR({n})"),
+        ColumnType::Fixed(n) => format!("CHAR({n})"),
+        ColumnType::Int => "INTEGER".into(),
+        ColumnType::BigInt => "BIGINT".into(),
+        ColumnType::LongText => long_text.into(),
+    }
+}
+
 /// The `CREATE TABLE` of the history table in one dialect: `create` is the statement's head
 /// (`CREATE TABLE IF NOT EXISTS`, or `CREATE TABLE` where that clause does not exist), `type_name`
 /// names each column type, `options` follows the closing parenthesis. Column names stay unquoted,
