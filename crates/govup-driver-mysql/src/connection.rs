@@ -106,6 +106,27 @@ impl Driver for MySqlConnection {
         self.rows(sql)
     }
 
+    fn try_lock(&mut self) -> Result<bool, DbError> {
+        if self.held_lock.is_some() {
+            return Ok(true);
+        }
+        let database = self.scalar("SELECT DATABASE()")?.unwrap_or_default();
+        let name = lock_name(&database);
+        let sql = format!("SELECT GET_LOCK({}, 0)", DIALECT.quote_literal(&name));
+        match self.scalar(&sql)?.as_deref() {
+            Some("1") => {
+                self.held_lock = Some(name);
+                Ok(true)
+            }
+            Some("0") => Ok(false),
+            other => Err(DbError::new(format!(
+                "cannot take lock '{name}' on {}: GET_LOCK returned {}",
+                self.url.server(),
+                other.unwrap_or("NULL")
+            ))),
+        }
+    }
+
     fn lock(&mut self) -> Result<(), DbError> {
         if self.held_lock.is_some() {
             return Ok(());

@@ -161,26 +161,33 @@ impl Driver for PgConnection {
     }
 
     fn lock(&mut self) -> Result<(), DbError> {
-        // Advisory locks stack: taking it twice would need two unlocks.
-        if self.locked {
+        // Advisory locks stack: taking it twice would need two unlocks, so try first.
+        if self.try_lock()? {
             return Ok(());
         }
-        let context = |e: DbError, target: &Target| {
+        // Another session holds it: wait, since the contract is to block until it is free.
+        self.ask(&lock::lock_sql()).map_err(|e| {
             DbError::new(format!(
                 "cannot take the upgrade lock on {}: {}",
-                target.described, e.message
+                self.target.described, e.message
             ))
-        };
-        let taken = self
-            .ask(&lock::try_lock_sql())
-            .map_err(|e| context(e, &self.target))?;
-        if taken.as_deref() != Some("t") {
-            // Another session holds it: wait, since the contract is to block until it is free.
-            self.ask(&lock::lock_sql())
-                .map_err(|e| context(e, &self.target))?;
-        }
+        })?;
         self.locked = true;
         Ok(())
+    }
+
+    fn try_lock(&mut self) -> Result<bool, DbError> {
+        if self.locked {
+            return Ok(true);
+        }
+        let taken = self.ask(&lock::try_lock_sql()).map_err(|e| {
+            DbError::new(format!(
+                "cannot take the upgrade lock on {}: {}",
+                self.target.described, e.message
+            ))
+        })?;
+        self.locked = taken.as_deref() == Some("t");
+        Ok(self.locked)
     }
 
     fn unlock(&mut self) -> Result<(), DbError> {

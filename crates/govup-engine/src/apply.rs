@@ -91,7 +91,7 @@ pub fn apply(
     let locked = if opts.dry_run {
         Locked::without_lock(conns)
     } else {
-        Locked::acquire(conns)?
+        Locked::acquire(conns, observer)?
     };
     let conns = &mut *locked.conns;
 

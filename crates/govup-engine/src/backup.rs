@@ -236,7 +236,7 @@ pub fn read(dir: &Path) -> Result<BackupSet, ApplyError> {
 /// `govup restore DIR`: takes the lock, restores every schema of the backup, releases the lock.
 pub fn restore_by_hand(conns: &mut Connections, dir: &Path) -> Result<BackupSet, ApplyError> {
     let set = read(dir)?;
-    let locked = crate::connections::Locked::acquire(conns)?;
+    let locked = crate::connections::Locked::acquire(conns, &mut crate::events::Silent)?;
     for conn in locked.conns.list.iter_mut() {
         // Nothing of ours is open; end the implicit transaction some drivers keep under the lock.
         let _ = conn.driver.rollback();

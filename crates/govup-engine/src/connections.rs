@@ -2,6 +2,7 @@
 
 use crate::driver::{DbError, Driver};
 use crate::error::ApplyError;
+use crate::events::Observer;
 use crate::url::redact;
 use govup_schema_map::{SchemaMap, Target};
 
@@ -121,15 +122,27 @@ pub struct Locked<'c> {
 }
 
 impl<'c> Locked<'c> {
-    /// Takes the lock on each connection in order; on failure releases what it took.
-    pub fn acquire(conns: &'c mut Connections) -> Result<Locked<'c>, ApplyError> {
+    /// Takes the lock on each connection in order, saying so when it has to wait for another
+    /// govup; on failure releases what it took.
+    pub fn acquire(
+        conns: &'c mut Connections,
+        observer: &mut dyn Observer,
+    ) -> Result<Locked<'c>, ApplyError> {
         let mut locked = Locked { conns, held: 0 };
         for i in 0..locked.conns.list.len() {
             let conn = &mut locked.conns.list[i];
-            conn.driver.lock().map_err(|error| ApplyError::Lock {
+            let fail = |error, conn: &Conn| ApplyError::Lock {
                 conn: conn.driver.describe(),
                 error,
-            })?;
+            };
+            let taken = conn.driver.try_lock().map_err(|e| fail(e, conn))?;
+            if !taken {
+                observer.note(&format!(
+                    "waiting for the upgrade lock on {}: another govup holds it",
+                    conn.driver.describe()
+                ));
+                conn.driver.lock().map_err(|e| fail(e, conn))?;
+            }
             locked.held = i + 1;
         }
         Ok(locked)

@@ -110,6 +110,13 @@ pub trait Driver {
     /// cannot wait (then a clear error). The lock must die with the connection.
     fn lock(&mut self) -> Result<(), DbError>;
 
+    /// Takes the upgrade lock if it is free, without waiting: Ok(false) when another session
+    /// holds it (the engine then says it waits, and calls `lock`). Drivers that cannot ask
+    /// simply take it.
+    fn try_lock(&mut self) -> Result<bool, DbError> {
+        self.lock().map(|()| true)
+    }
+
     /// Releases the upgrade lock. Called on every exit path, also after errors.
     fn unlock(&mut self) -> Result<(), DbError>;
 

@@ -124,7 +124,12 @@ impl Observer for Progress {
     }
 
     fn note(&mut self, text: &str) {
-        self.line(text.to_string());
+        // Notes (a wait for the lock, a backup, a restore) go to stderr even when stdout carries
+        // JSON or SQL: they never mix with it.
+        match &self.bar {
+            Some(bar) => bar.println(text),
+            None => eprintln!("{text}"),
+        }
     }
 }
 

@@ -90,6 +90,14 @@ fn two_applies_at_once_one_waits_then_has_nothing_to_do() {
         let b = s.spawn(spawn);
         (a.join().unwrap(), b.join().unwrap())
     });
+    let waited = [&a, &b]
+        .iter()
+        .filter(|o| {
+            String::from_utf8_lossy(&o.stderr)
+                .contains("waiting for the upgrade lock on postgres://postgres@")
+        })
+        .count();
+    assert_eq!(waited, 1, "the second one says it waits");
     let parse = |o: &std::process::Output| -> serde_json::Value {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         serde_json::from_slice(&o.stdout).unwrap()
