@@ -257,29 +257,17 @@ mod tests {
     }
 
     #[test]
-    fn plain_statements() {
-        assert_eq!(texts("SELECT 1; SELECT 2;"), ["SELECT 1", "SELECT 2"]);
-    }
-
-    #[test]
-    fn last_statement_needs_no_terminator() {
-        assert_eq!(texts("SELECT 1;\nSELECT 2\n"), ["SELECT 1", "SELECT 2"]);
+    fn common_splitting_rules() {
+        govup_testkit::check_common_splitting_rules(|sql| {
+            split(sql)
+                .map(|v| v.into_iter().map(|s| (s.text, s.line)).collect())
+                .map_err(|e| (e.line, e.message))
+        });
     }
 
     #[test]
     fn empty_statements_are_dropped() {
         assert_eq!(texts(";;\n ; SELECT 1;;"), ["SELECT 1"]);
-    }
-
-    #[test]
-    fn empty_input_and_only_whitespace() {
-        assert!(texts("").is_empty());
-        assert!(texts(" \n\t\r\n").is_empty());
-    }
-
-    #[test]
-    fn only_comments_yield_nothing() {
-        assert!(texts("-- a\n# b\n/* c; */\n--\n").is_empty());
     }
 
     #[test]

@@ -316,33 +316,20 @@ mod tests {
     }
 
     #[test]
+    fn common_splitting_rules() {
+        govup_testkit::check_common_splitting_rules(|sql| {
+            split(sql)
+                .map(|v| v.into_iter().map(|s| (s.text, s.line)).collect())
+                .map_err(|e| (e.line, e.message))
+        });
+    }
+
+    #[test]
     fn plain_statements_end_at_semicolons() {
         assert_eq!(
             texts("SELECT 1 FROM dual; SELECT 2 FROM dual;"),
             ["SELECT 1 FROM dual", "SELECT 2 FROM dual"]
         );
-    }
-
-    #[test]
-    fn last_statement_may_lack_a_semicolon() {
-        assert_eq!(
-            texts("DELETE FROM t;\nDELETE FROM u\n"),
-            ["DELETE FROM t", "DELETE FROM u"]
-        );
-    }
-
-    #[test]
-    fn empty_and_comment_only_inputs_yield_nothing() {
-        assert!(texts("").is_empty());
-        assert!(texts("  \n\t\n").is_empty());
-        assert!(texts("-- only a comment\n/* and\nanother */\n").is_empty());
-        assert!(texts(";;\n;").is_empty());
-    }
-
-    #[test]
-    fn lines_point_at_the_first_significant_character() {
-        let sql = "-- header\n\n  /* c */ CREATE TABLE t (a NUMBER);\n\nINSERT INTO t\nVALUES (1);";
-        assert_eq!(lines(sql), [3, 5]);
     }
 
     #[test]

@@ -382,32 +382,12 @@ mod tests {
     }
 
     #[test]
-    fn plain_statements() {
-        assert_eq!(texts("SELECT 1;\nSELECT 2;\n"), ["SELECT 1", "SELECT 2"]);
-    }
-
-    #[test]
-    fn last_statement_without_terminator() {
-        assert_eq!(texts("SELECT 1;\nSELECT 2\n\n"), ["SELECT 1", "SELECT 2"]);
-    }
-
-    #[test]
-    fn empty_and_comment_only_inputs() {
-        assert!(texts("").is_empty());
-        assert!(texts("   \n\t\n").is_empty());
-        assert!(texts("-- only a comment\n/* and another */\n").is_empty());
-        assert!(texts(";;\n ; ").is_empty());
-        assert!(texts("-- no newline at end").is_empty());
-    }
-
-    #[test]
-    fn lines_point_at_first_significant_character() {
-        let sql = "-- header\n\n/* block\n comment */\n  CREATE TABLE t (a int);\n\nINSERT INTO t\nVALUES (1);";
-        assert_eq!(lines(sql), [5, 7]);
-        assert_eq!(
-            texts(sql),
-            ["CREATE TABLE t (a int)", "INSERT INTO t\nVALUES (1)"]
-        );
+    fn common_splitting_rules() {
+        govup_testkit::check_common_splitting_rules(|sql| {
+            split(sql)
+                .map(|v| v.into_iter().map(|s| (s.text, s.line)).collect())
+                .map_err(|e| (e.line, e.message))
+        });
     }
 
     #[test]

@@ -289,21 +289,12 @@ mod tests {
     }
 
     #[test]
-    fn plain_statements() {
-        assert_eq!(texts("SELECT 1; SELECT 2;"), ["SELECT 1", "SELECT 2"]);
-    }
-
-    #[test]
-    fn last_statement_without_terminator() {
-        assert_eq!(texts("SELECT 1;\nSELECT 2\n"), ["SELECT 1", "SELECT 2"]);
-    }
-
-    #[test]
-    fn empty_and_comment_only_inputs_yield_nothing() {
-        assert!(texts("").is_empty());
-        assert!(texts("  \n\n ").is_empty());
-        assert!(texts("-- only a comment\n/* and\n another */\n").is_empty());
-        assert!(texts(";;; ;\n;").is_empty());
+    fn common_splitting_rules() {
+        govup_testkit::check_common_splitting_rules(|sql| {
+            split(sql)
+                .map(|v| v.into_iter().map(|s| (s.text, s.line)).collect())
+                .map_err(|e| (e.line, e.message))
+        });
     }
 
     #[test]

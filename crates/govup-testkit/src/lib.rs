@@ -71,3 +71,50 @@ pub fn scratch_dir(tag: &str) -> PathBuf {
         .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
     dir
 }
+
+/// The rules every dialect's splitter shares (the contract of `Dialect::split`), checked on
+/// one splitter given as `sql -> [(text, line)]` or `(line, message)`. Each driver runs it from
+/// its own tests and keeps only the cases of its dialect.
+pub fn check_common_splitting_rules(
+    split: impl Fn(&str) -> Result<Vec<(String, u32)>, (u32, String)>,
+) {
+    let ok = |sql: &str| split(sql).unwrap_or_else(|e| panic!("{sql:?} does not split: {e:?}"));
+    let texts = |sql: &str| ok(sql).into_iter().map(|(t, _)| t).collect::<Vec<_>>();
+    let lines = |sql: &str| ok(sql).into_iter().map(|(_, l)| l).collect::<Vec<_>>();
+
+    assert_eq!(
+        ok("SELECT 1;\nSELECT 2;\n"),
+        [("SELECT 1".to_string(), 1), ("SELECT 2".to_string(), 2)]
+    );
+    assert_eq!(
+        texts("SELECT 1;\nSELECT 2\n\n"),
+        ["SELECT 1", "SELECT 2"],
+        "the last needs no terminator"
+    );
+    for nothing in [
+        "",
+        "   \n\t\n",
+        "-- only a comment\n/* and another */\n",
+        "-- no newline at end",
+    ] {
+        assert!(texts(nothing).is_empty(), "{nothing:?} holds no statement");
+    }
+    let sql = "-- header\n\n/* block\n comment */\n  CREATE TABLE t (a int);\n\nINSERT INTO t\nVALUES (1);";
+    assert_eq!(
+        texts(sql),
+        ["CREATE TABLE t (a int)", "INSERT INTO t\nVALUES (1)"]
+    );
+    assert_eq!(
+        lines(sql),
+        [5, 7],
+        "a line is the first significant character's"
+    );
+    assert_eq!(lines("SELECT 1; SELECT 2;"), [1, 1]);
+    assert_eq!(
+        texts("SELECT 'a;b';\nSELECT 'it''s';"),
+        ["SELECT 'a;b'", "SELECT 'it''s'"]
+    );
+    let (line, _) =
+        split("SELECT 1;\nSELECT 'oops;\n").expect_err("an unterminated string is an error");
+    assert_eq!(line, 2, "the error names the line where the string starts");
+}
