@@ -307,10 +307,6 @@ mod tests {
         split(sql).unwrap().into_iter().map(|s| s.text).collect()
     }
 
-    fn lines(sql: &str) -> Vec<u32> {
-        split(sql).unwrap().into_iter().map(|s| s.line).collect()
-    }
-
     fn err(sql: &str) -> SplitError {
         split(sql).unwrap_err()
     }
