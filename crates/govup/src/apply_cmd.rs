@@ -165,6 +165,12 @@ fn render_summary(report: &Report) -> String {
         return out;
     }
     let c = counts(report);
+    if c.applied + c.infos == 0 {
+        out = format!(
+            "nothing to do: every patch of {} -> {} is already applied on {}\n",
+            plan.from, plan.to, plan.db
+        );
+    }
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
     table.set_header([
