@@ -8,6 +8,18 @@ use std::path::PathBuf;
 pub enum ApplyError {
     #[error("cannot connect to {url}: {error}")]
     Connect { url: String, error: DbError },
+    #[error("cannot read the catalog of {schema} on {conn}: {error}")]
+    Catalog {
+        conn: String,
+        schema: String,
+        error: DbError,
+    },
+    #[error("cannot {action} beside {conn}: {error}")]
+    Scratch {
+        conn: String,
+        action: String,
+        error: DbError,
+    },
     #[error("cannot take the upgrade lock on {conn}: {error}")]
     Lock { conn: String, error: DbError },
     #[error("cannot use schema {schema} on {conn}: {error}")]

@@ -33,8 +33,9 @@ pub fn rehearse(
             let url = conn
                 .driver
                 .create_scratch(true)
-                .map_err(|error| ApplyError::Connect {
-                    url: format!("a copy of {}", conn.driver.describe()),
+                .map_err(|error| ApplyError::Scratch {
+                    conn: conn.driver.describe(),
+                    action: "copy the database for the rehearsal".into(),
                     error,
                 })?;
             urls.push(url.clone());

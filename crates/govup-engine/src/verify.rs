@@ -9,8 +9,9 @@ use std::path::PathBuf;
 
 /// Reads the catalog of `schema` on `driver`.
 pub fn catalog_of(driver: &mut dyn Driver, schema: Option<&str>) -> Result<Catalog, ApplyError> {
-    driver.catalog(schema).map_err(|error| ApplyError::History {
+    driver.catalog(schema).map_err(|error| ApplyError::Catalog {
         conn: driver.describe(),
+        schema: schema.map_or("the default schema".into(), |s| format!("schema {s}")),
         error,
     })
 }
@@ -55,8 +56,9 @@ pub fn catalog_of_scripts(
 ) -> Result<Catalog, ApplyError> {
     let url = driver
         .create_scratch(false)
-        .map_err(|error| ApplyError::Connect {
-            url: format!("a scratch database beside {}", driver.describe()),
+        .map_err(|error| ApplyError::Scratch {
+            conn: driver.describe(),
+            action: "create a scratch database".into(),
             error,
         })?;
     let loaded = (|| {
@@ -69,8 +71,9 @@ pub fn catalog_of_scripts(
     })();
     let dropped = driver.drop_scratch(&url);
     let catalog = loaded?;
-    dropped.map_err(|error| ApplyError::Connect {
-        url: format!("dropping {}", redact(&url)),
+    dropped.map_err(|error| ApplyError::Scratch {
+        conn: driver.describe(),
+        action: format!("drop the scratch database {}", redact(&url)),
         error,
     })?;
     Ok(catalog)
