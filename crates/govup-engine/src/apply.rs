@@ -160,8 +160,7 @@ pub fn apply(
             }
             let dialect = conns.for_target(&p.target).driver.dialect();
             runs.push(prepare(
-                si,
-                step.planned.to.to_string(),
+                (si, &step.planned),
                 sql,
                 &p.planned.patch.file,
                 Kind::Patch,
@@ -187,8 +186,7 @@ pub fn apply(
                 }
                 let dialect = conns.for_target(target).driver.dialect();
                 runs.push(prepare(
-                    si,
-                    step.planned.to.to_string(),
+                    (si, &step.planned),
                     info,
                     "info-patch.sql",
                     Kind::Info,

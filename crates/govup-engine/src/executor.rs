@@ -141,7 +141,7 @@ impl Executor<'_, '_> {
 
     pub(crate) fn row(&self, run: &Run, status: Status, done: usize, started_at: &str) -> Row {
         Row {
-            step_dir: run.path.split('/').next().unwrap_or_default().to_string(),
+            step_dir: run.step_dir.clone(),
             patch_path: run.path.clone(),
             file_name: run.file.clone(),
             kind: run.kind,

@@ -7,13 +7,15 @@ use crate::driver::{Dialect, Statement};
 use crate::error::ApplyError;
 use crate::history::{Kind, Row, Status};
 use crate::origin::{self, Source};
-use govup_planner::{SqlFile, Version};
+use govup_planner::{PlannedStep, SqlFile, Version};
 use govup_schema_map::Target;
 use std::collections::{HashMap, HashSet};
 
 /// One patch or info-patch that will run, split and ready.
 pub(crate) struct Run {
     pub step: usize,
+    /// The step directory, as the history records it.
+    pub step_dir: String,
     pub path: String,
     pub file: String,
     pub sha256: String,
@@ -145,8 +147,7 @@ pub(crate) fn detect_start(
 
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn prepare(
-    step: usize,
-    target_version: String,
+    (step, planned): (usize, &PlannedStep),
     sql: &SqlFile,
     file: &str,
     kind: Kind,
@@ -199,13 +200,14 @@ pub(crate) fn prepare(
     }
     Ok(Run {
         step,
+        step_dir: planned.dir.clone(),
+        target_version: planned.to.to_string(),
         path: sql.path.clone(),
         file: file.to_string(),
         sha256,
         kind,
         role,
         target: target.clone(),
-        target_version,
         statements,
         first,
         has_row: previous.is_some(),

@@ -175,6 +175,12 @@ fn a_catalog_that_cannot_be_read_names_schema_and_connection() {
     let mut conn = db.connect();
     let err = govup_engine::verify::catalog_of(conn.as_mut(), Some("aux")).unwrap_err();
     let text = err.to_string();
-    assert!(text.starts_with("cannot read the catalog of schema aux on sqlite:"), "{text}");
-    assert!(text.ends_with("sqlite has no schemas: cannot use schema \"aux\""), "{text}");
+    assert!(
+        text.starts_with("cannot read the catalog of schema aux on sqlite:"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("sqlite has no schemas: cannot use schema \"aux\""),
+        "{text}"
+    );
 }
