@@ -1,15 +1,10 @@
 //! `govup apply` and `govup status` on SQLite: the README quick start and bad input.
 
-use crate::support::{fixture, govup, json, workspace};
-
-fn scratch_url(tag: &str) -> (String, std::path::PathBuf) {
-    let path = govup_testkit::scratch_dir(tag).join("orders.db");
-    (format!("sqlite:{}", path.display()), path)
-}
+use crate::support::{fixture, govup, json, sqlite_scratch, workspace};
 
 #[test]
 fn the_quick_start_upgrades_then_finds_nothing_to_do() {
-    let (url, _) = scratch_url("quickstart");
+    let (url, _) = sqlite_scratch("quickstart");
     let samples = workspace().join("sql-samples").display().to_string();
     let run = govup(&[
         "apply", "--dir", &samples, "--url", &url, "--from", "1.0.0", "--to", "latest",
@@ -56,7 +51,7 @@ fn the_quick_start_upgrades_then_finds_nothing_to_do() {
 
 #[test]
 fn json_summary_and_status_with_pending_steps() {
-    let (url, _) = scratch_url("jsonsum");
+    let (url, _) = sqlite_scratch("jsonsum");
     let samples = workspace().join("sql-samples").display().to_string();
     let s = json(&govup(&[
         "apply", "--dir", &samples, "--url", &url, "--from", "1.0.0", "--to", "1.0.2", "--format",
@@ -88,7 +83,8 @@ fn json_summary_and_status_with_pending_steps() {
 
 #[test]
 fn a_dry_run_prints_sql_and_writes_nothing() {
-    let (url, path) = scratch_url("dryrun");
+    let (url, dir) = sqlite_scratch("dryrun");
+    let path = dir.join("db.sqlite");
     let samples = workspace().join("sql-samples").display().to_string();
     let run = govup(&[
         "apply",
@@ -135,7 +131,7 @@ fn a_dry_run_prints_sql_and_writes_nothing() {
 
 #[test]
 fn a_failed_patch_reports_file_line_statement_and_cause() {
-    let (url, _) = scratch_url("fails");
+    let (url, _) = sqlite_scratch("fails");
     let run = govup(&[
         "apply",
         "--dir",
@@ -204,7 +200,7 @@ fn bad_input_is_one_line_and_changes_nothing() {
     );
     let run = govup(&["apply", "--dir", &samples, "--to", "1.0.1"]);
     assert_eq!(run.code, 2);
-    let (url, _) = scratch_url("nofrom");
+    let (url, _) = sqlite_scratch("nofrom");
     let run = govup(&["apply", "--dir", &samples, "--url", &url, "--to", "1.0.1"]);
     assert_eq!(run.code, 2);
     assert!(

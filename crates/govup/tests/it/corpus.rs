@@ -1,7 +1,8 @@
 //! The spec's worked examples on GovWay's real tree, and every start version against an
 //! independent model of GovWay's own script builder.
 
-use crate::support::{corpus, govup, json};
+use crate::support::{govup, json};
+use govup_testkit::corpus;
 use serde_json::Value;
 use std::collections::HashSet;
 use std::path::Path;

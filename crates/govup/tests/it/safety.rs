@@ -1,10 +1,10 @@
 //! Safety around an upgrade: backups with automatic restore, rehearsals on a copy, per-step logs,
 //! restoring by hand, and `govup verify`, on SQLite, PostgreSQL and MariaDB.
 
-use crate::support::{connect, fixture, govup, workspace, Scratch, Server};
+use crate::support::{connect, fixture, govup, sqlite_scratch, workspace, Scratch, Server};
 use govup_engine::{Catalog, Driver};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Everything that must come back after a restore: the catalog, every row of every table, and
 /// whether govup's history table exists.
@@ -64,11 +64,6 @@ fn seed(url: &str) {
         .unwrap();
 }
 
-fn sqlite_url(tag: &str) -> (String, PathBuf) {
-    let dir = govup_testkit::scratch_dir(tag);
-    (format!("sqlite:{}", dir.join("db.sqlite").display()), dir)
-}
-
 fn restore_on_failure(url: &str, dir: &Path, tx: &[&str]) {
     seed(url);
     let before = snapshot(url);
@@ -104,7 +99,7 @@ fn restore_on_failure(url: &str, dir: &Path, tx: &[&str]) {
 
 #[test]
 fn sqlite_restore_on_failure_brings_back_catalog_and_rows() {
-    let (url, dir) = sqlite_url("restore_sqlite");
+    let (url, dir) = sqlite_scratch("restore_sqlite");
     restore_on_failure(&url, &dir, &["--tx", "patch"]);
 }
 
@@ -248,7 +243,7 @@ fn a_successful_rehearsal_reports_every_step() {
 
 #[test]
 fn backups_per_step_restore_by_hand_to_any_version() {
-    let (url, dir) = sqlite_url("each_step");
+    let (url, dir) = sqlite_scratch("each_step");
     let samples = workspace().join("sql-samples").display().to_string();
     let backups = dir.join("b").display().to_string();
     let refused = govup(&[
@@ -335,7 +330,7 @@ fn backups_per_step_restore_by_hand_to_any_version() {
 
 #[test]
 fn log_dir_writes_one_log_per_step_with_statements_and_errors() {
-    let (url, dir) = sqlite_url("logs");
+    let (url, dir) = sqlite_scratch("logs");
     let logs = dir.join("logs");
     let run = govup(&[
         "apply",
@@ -378,8 +373,8 @@ fn log_dir_writes_one_log_per_step_with_statements_and_errors() {
 
 #[test]
 fn verify_compares_with_another_database_or_with_scripts() {
-    let (a, _) = sqlite_url("verify_a");
-    let (b, _) = sqlite_url("verify_b");
+    let (a, _) = sqlite_scratch("verify_a");
+    let (b, _) = sqlite_scratch("verify_b");
     let samples = workspace().join("sql-samples");
     let s = samples.display().to_string();
     for url in [&a, &b] {

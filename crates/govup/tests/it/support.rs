@@ -28,9 +28,7 @@ pub fn govup(args: &[&str]) -> Run {
     }
 }
 
-pub fn workspace() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+pub use govup_testkit::workspace;
 
 pub fn fixture(name: &str) -> String {
     workspace()
@@ -40,22 +38,10 @@ pub fn fixture(name: &str) -> String {
         .to_string()
 }
 
-/// The GovWay corpus tree, beside the project as `../shared/corpus` (or `GOVUP_CORPUS`).
-/// Absent, a test prints why it skips; under `CI=true` it fails instead.
-pub fn corpus(sub: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("GOVUP_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace().join("../shared/corpus"));
-    let path = root.join(sub);
-    if path.is_dir() {
-        return Some(path);
-    }
-    let why = format!("corpus folder {} is absent", path.display());
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{why}, and CI=true forbids skipping");
-    }
-    eprintln!("skipping: {why}");
-    None
+/// A SQLite URL for a new file in a fresh scratch folder, and that folder.
+pub fn sqlite_scratch(tag: &str) -> (String, PathBuf) {
+    let dir = govup_testkit::scratch_dir(tag);
+    (format!("sqlite:{}", dir.join("db.sqlite").display()), dir)
 }
 
 pub fn json(run: &Run) -> serde_json::Value {
