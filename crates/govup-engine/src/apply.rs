@@ -96,9 +96,18 @@ pub fn apply(
     let conns = &mut *locked.conns;
 
     let targets = job.map.info_patch_targets();
-    // A schema that does not exist must stop the run before anything is read or written.
+    // A schema the database cannot have, or that does not exist, stops the run before anything
+    // is read or written.
     for target in &targets {
-        conns.for_target(target).use_schema(&target.schema)?;
+        let conn = conns.for_target(target);
+        let dialect = conn.driver.dialect();
+        if let (Some(schema), false) = (&target.schema, dialect.capabilities().schemas) {
+            return Err(ApplyError::Usage(format!(
+                "{} has no schemas: the schema map routes a role to schema {schema}; leave [schemas] out",
+                dialect.name()
+            )));
+        }
+        conn.use_schema(&target.schema)?;
     }
     let mut rows: HashMap<Target, Recorded> = HashMap::new();
     for target in &targets {

@@ -42,10 +42,5 @@ pub fn resolve(
             ))
         })?,
     };
-    if db == DbType::Sqlite && map.schemas.values().next().is_some() {
-        return Err(Failure::usage(
-            "sqlite has no schemas: the schema map must not set [schemas]",
-        ));
-    }
     Ok(Installation { url, map, db })
 }

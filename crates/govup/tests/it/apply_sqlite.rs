@@ -200,6 +200,34 @@ fn bad_input_is_one_line_and_changes_nothing() {
     );
     let run = govup(&["apply", "--dir", &samples, "--to", "1.0.1"]);
     assert_eq!(run.code, 2);
+    let map = govup_testkit::scratch_dir("sqlite_map").join("map.toml");
+    let (url, _) = sqlite_scratch("schemas");
+    std::fs::write(
+        &map,
+        format!("url = \"{url}\"\n[schemas]\nconfig = \"cfg\"\n"),
+    )
+    .unwrap();
+    let run = govup(&[
+        "apply",
+        "--dir",
+        &samples,
+        "--schema-map",
+        &map.display().to_string(),
+        "--from",
+        "1.0.0",
+        "--to",
+        "1.0.1",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "error: sqlite has no schemas: the schema map routes a role to schema cfg; leave [schemas] out\n"
+    );
+    let written = govup_driver_sqlite::connect(&url)
+        .unwrap()
+        .query("SELECT name FROM sqlite_master")
+        .unwrap();
+    assert!(written.is_empty(), "nothing written: {written:?}");
     let (url, _) = sqlite_scratch("nofrom");
     let run = govup(&["apply", "--dir", &samples, "--url", &url, "--to", "1.0.1"]);
     assert_eq!(run.code, 2);
