@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use govup_engine::catalog::Catalog;
-use govup_engine::driver::{DbError, Dialect, Driver};
+use govup_engine::driver::{script, DbError, Dialect, Driver};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Value};
 
@@ -190,16 +190,44 @@ impl Driver for MySqlConnection {
             })
     }
 
-    /// One round trip: `BEGIN; ...; COMMIT` as one multi-statement text (the server stops at
-    /// the first error). A newline before each `;`: a statement may end in a `--` comment.
-    fn execute_in_transaction(&mut self, statements: &[&str]) -> Result<(), DbError> {
-        let mut text = String::from("BEGIN");
-        for s in statements {
-            text.push_str("\n;\n");
-            text.push_str(s);
+    /// One round trip: the statements as one multi-statement text. The server stops at the
+    /// first error and answers every statement before it with a result of its own, so counting
+    /// the results names the statement that failed.
+    fn execute_many(&mut self, statements: &[&str]) -> Result<(), (usize, DbError)> {
+        let mut result = self
+            .conn
+            .query_iter(script(statements))
+            .map_err(|e| (0, db_error(&e)))?;
+        let mut done = 0;
+        while let Some(set) = result.iter() {
+            for row in set {
+                row.map_err(|e| (done, db_error(&e)))?;
+            }
+            done += 1;
         }
-        text.push_str("\n;\nCOMMIT");
-        let result = self.rows(&text).map(drop);
+        Ok(())
+    }
+
+    /// MyISAM, MEMORY, Aria and the like keep row changes through a rollback.
+    fn rolls_back_rows(&mut self, schema: Option<&str>) -> Result<bool, DbError> {
+        let schema = match schema {
+            Some(s) => DIALECT.quote_literal(s),
+            None => "DATABASE()".to_string(),
+        };
+        let sql = format!(
+            "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = {schema} \
+             AND TABLE_TYPE = 'BASE TABLE' AND ENGINE <> 'InnoDB'"
+        );
+        Ok(self.scalar(&sql)?.as_deref() == Some("0"))
+    }
+
+    /// One round trip: `BEGIN; ...; COMMIT` as one multi-statement text.
+    fn execute_in_transaction(&mut self, statements: &[&str]) -> Result<(), DbError> {
+        let mut all = Vec::with_capacity(statements.len() + 2);
+        all.push("BEGIN");
+        all.extend_from_slice(statements);
+        all.push("COMMIT");
+        let result = self.execute_many(&all).map_err(|(_, e)| e);
         if result.is_err() {
             let _ = self.execute("ROLLBACK");
         }

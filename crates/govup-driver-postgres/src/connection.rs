@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use govup_engine::{Catalog, DbError, Dialect, Driver};
+use govup_engine::{script, Catalog, DbError, Dialect, Driver};
 use postgres::config::SslMode;
 use postgres::{Client, NoTls, SimpleQueryMessage};
 
@@ -23,6 +23,9 @@ pub struct PgConnection {
     home_search_path: String,
     locked: bool,
 }
+
+/// The savepoint around a batch of statements sent in one message.
+const BATCH: &str = "govup_batch";
 
 /// Opens a connection to `url` (`postgres://` or `postgresql://`).
 pub fn connect(url: &str) -> Result<Box<dyn Driver>, DbError> {
@@ -142,6 +145,42 @@ impl Driver for PgConnection {
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {
         let client = self.client()?;
         client.batch_execute(sql).map_err(|e| self.fail(&e, sql))
+    }
+
+    /// One message for all of them, after a savepoint. The server answers a failure in such a
+    /// message without saying which statement failed, so the savepoint is rolled back and the
+    /// statements replayed one by one: the failing one is named exactly, with its own line
+    /// number, and a run without errors never pays a round trip per statement. (Were the
+    /// failure transient and the replay to succeed, the work is done all the same.) The
+    /// savepoint goes in a message of its own: the server parses a whole message before running
+    /// any of it, so a syntax error anywhere would also have skipped the savepoint.
+    fn execute_many(&mut self, statements: &[&str]) -> Result<(), (usize, DbError)> {
+        if statements.len() < 2 {
+            return statements
+                .iter()
+                .enumerate()
+                .try_for_each(|(i, sql)| self.execute(sql).map_err(|e| (i, e)));
+        }
+        self.execute(&format!("SAVEPOINT {BATCH}"))
+            .map_err(|e| (0, e))?;
+        let text = format!("{}\n;\nRELEASE SAVEPOINT {BATCH}", script(statements));
+        let client = self.client().map_err(|e| (0, e))?;
+        let Err(sent) = client.batch_execute(&text) else {
+            return Ok(());
+        };
+        if self
+            .execute(&format!("ROLLBACK TO SAVEPOINT {BATCH}"))
+            .is_err()
+        {
+            // The savepoint is gone with the session or the transaction: nothing to replay in.
+            return Err((0, self.fail(&sent, &text)));
+        }
+        for (i, sql) in statements.iter().enumerate() {
+            self.execute(sql).map_err(|e| (i, e))?;
+        }
+        let last = statements.len() - 1;
+        self.execute(&format!("RELEASE SAVEPOINT {BATCH}"))
+            .map_err(|e| (last, e))
     }
 
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {

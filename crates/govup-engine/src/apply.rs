@@ -16,7 +16,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-/// How much one transaction covers, where the database can roll DDL back.
+/// How much one transaction covers, where the database can roll DDL back. Where it cannot
+/// (MySQL, Oracle), every DDL statement commits on its own; `All` and `Step` then put consecutive
+/// patches of only INSERT, UPDATE and DELETE in one transaction per step, and `Patch` commits
+/// statement by statement.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TxMode {
     /// The whole upgrade: a failure leaves the database exactly as it was.
@@ -255,9 +258,9 @@ pub fn apply(
     }
 
     let caps = conns.main().driver.dialect().capabilities();
-    if !caps.transactional_ddl && opts.tx.is_some() {
+    if !caps.transactional_ddl && opts.tx == Some(TxMode::All) {
         warnings.push(format!(
-            "{} cannot roll back DDL: --tx has no effect; progress is recorded statement by statement",
+            "{} cannot roll back DDL: every DDL statement commits on its own; --tx all puts consecutive patches of only INSERT, UPDATE and DELETE in one transaction per step",
             job.db
         ));
     }
@@ -294,6 +297,7 @@ pub fn apply(
         tx,
         whole,
         pending: Vec::new(),
+        rolls_back_rows: HashMap::new(),
     };
     let written = write(&mut exec, &runs, &routed, &targets, &from, &mut backups);
     match written {
@@ -352,7 +356,9 @@ fn write(
     exec.begin_if(exec.whole)?;
     exec.ensure_history(targets)?;
     let mut current_step: Option<usize> = None;
-    for run in runs {
+    let mut next = 0;
+    while next < runs.len() {
+        let run = &runs[next];
         if current_step != Some(run.step) {
             if let Some(previous) = current_step {
                 exec.end_step()?;
@@ -378,16 +384,19 @@ fn write(
                 .step_started(&routed.steps[run.step].planned.dir);
             exec.begin_if(exec.per_step())?;
         }
-        let outcome = exec.run(run)?;
-        let rep = report(
-            &routed.steps[run.step].planned.dir,
-            &run.path,
-            run.kind == Kind::Info,
-            &run.target,
-            outcome,
-        );
-        exec.observer.patch_done(&rep);
-        done.push(rep);
+        let group = &runs[next..next + exec.group_len(&runs[next..])?.max(1)];
+        next += group.len();
+        for (run, outcome) in group.iter().zip(exec.run(group)?) {
+            let rep = report(
+                &routed.steps[run.step].planned.dir,
+                &run.path,
+                run.kind == Kind::Info,
+                &run.target,
+                outcome,
+            );
+            exec.observer.patch_done(&rep);
+            done.push(rep);
+        }
     }
     if let Some(last) = current_step {
         exec.end_step()?;

@@ -138,6 +138,26 @@ pub trait Driver {
         Ok(false)
     }
 
+    /// Runs `statements` in order, stopping at the first error, which names its statement:
+    /// `Err((i, error))` means statements `..i` ran and `i..` did not. The engine calls it
+    /// inside a transaction it opened where DDL is transactional, and with its own `BEGIN` and
+    /// `COMMIT` among the statements elsewhere. Drivers that can send many statements in one
+    /// round trip override it; the attribution of the error must stay exact.
+    fn execute_many(&mut self, statements: &[&str]) -> Result<(), (usize, DbError)> {
+        statements
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, sql)| self.execute(sql).map_err(|e| (i, e)))
+    }
+
+    /// Whether a rolled-back transaction of INSERT/UPDATE/DELETE in `schema` (None: the default)
+    /// leaves no trace. False where some table cannot roll back (MySQL's MyISAM); only where it
+    /// holds does the engine put several patches in one transaction on databases whose DDL
+    /// commits on its own.
+    fn rolls_back_rows(&mut self, _schema: Option<&str>) -> Result<bool, DbError> {
+        Ok(true)
+    }
+
     fn begin(&mut self) -> Result<(), DbError> {
         self.execute("BEGIN")
     }
@@ -200,6 +220,19 @@ pub trait Driver {
     fn drop_scratch(&mut self, _url: &str) -> Result<(), DbError> {
         Err(unsupported(self.dialect(), "scratch databases"))
     }
+}
+
+/// `statements` as one text for a server that runs several statements per message, in order.
+/// A newline before each `;`: a statement may end in a `--` comment.
+pub fn script(statements: &[&str]) -> String {
+    let mut text = String::with_capacity(statements.iter().map(|s| s.len() + 3).sum());
+    for (i, s) in statements.iter().enumerate() {
+        if i > 0 {
+            text.push_str("\n;\n");
+        }
+        text.push_str(s);
+    }
+    text
 }
 
 fn unsupported(dialect: &dyn Dialect, what: &str) -> DbError {

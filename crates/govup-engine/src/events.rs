@@ -52,7 +52,10 @@ pub struct StatementEvent<'a> {
     pub line: u32,
     pub text: &'a str,
     pub schema: Option<&'a str>,
+    /// The time of the round trip it was sent in.
     pub duration: Duration,
+    /// How many statements that round trip carried (1: this one alone).
+    pub batch: usize,
     /// The database's message when the statement failed.
     pub error: Option<&'a str>,
 }

@@ -1,14 +1,16 @@
 //! The write phase: transactions, history rows and statements, per dialect capability.
 
 use crate::apply::{Options, TxMode};
+use crate::batch;
 use crate::connections::Connections;
-use crate::driver::{Capabilities, Statement};
+use crate::driver::{Capabilities, DbError, Statement};
 use crate::error::ApplyError;
 use crate::events::{Observer, Outcome, StatementEvent};
 use crate::history::{self, Kind, Row, Status, Table};
 use crate::prepare::Run;
 use govup_schema_map::Target;
-use std::time::Instant;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 /// The write phase: transactions, history rows and statements.
 pub(crate) struct Executor<'c, 'o> {
@@ -23,6 +25,9 @@ pub(crate) struct Executor<'c, 'o> {
     /// written in bulk just before it commits: they still commit with their patches or not at
     /// all, for one round trip instead of one per patch.
     pub pending: Vec<(Target, Row)>,
+    /// Per target, whether a rollback undoes row changes there (asked once, and again after a
+    /// statement that may change a storage engine).
+    pub rolls_back_rows: HashMap<Target, bool>,
 }
 
 impl Executor<'_, '_> {
@@ -131,12 +136,238 @@ impl Executor<'_, '_> {
         Ok(())
     }
 
-    pub(crate) fn run(&mut self, run: &Run) -> Result<Outcome, ApplyError> {
+    /// How many of `runs`, from the first, go together: as few round trips as the driver can
+    /// and, where DDL commits on its own, one transaction for patches of row changes only. Never
+    /// across a step, a connection or a schema.
+    pub(crate) fn group_len(&mut self, runs: &[Run]) -> Result<usize, ApplyError> {
+        let Some(first) = runs.first() else {
+            return Ok(0);
+        };
+        let together = |r: &Run| r.step == first.step && r.target == first.target;
         if self.caps.transactional_ddl {
-            self.run_transactional(run)
-        } else {
-            self.run_statementwise(run)
+            // Per patch, or where the history must be re-read before each patch, one at a time.
+            if self.per_patch() || !(self.caps.session_lock || self.whole) {
+                return Ok(1);
+            }
+            return Ok(runs.iter().take_while(|r| together(r)).count());
         }
+        let fresh_rows = |r: &Run| {
+            r.first == 0
+                && !r.has_row
+                && !r.statements.is_empty()
+                && r.statements.iter().all(|s| batch::is_row_change(&s.text))
+        };
+        if self.tx == TxMode::Patch || !fresh_rows(first) || !self.rolls_back_rows(&first.target)? {
+            return Ok(1);
+        }
+        Ok(runs
+            .iter()
+            .take_while(|r| together(r) && fresh_rows(r))
+            .count())
+    }
+
+    /// Runs a group that [`Executor::group_len`] formed; one outcome per run.
+    pub(crate) fn run(&mut self, runs: &[Run]) -> Result<Vec<Outcome>, ApplyError> {
+        if self.caps.transactional_ddl {
+            return self.run_transactional(runs);
+        }
+        let outcomes = match runs {
+            [run] => vec![self.run_statementwise(run)?],
+            _ => self.run_row_changes(runs)?,
+        };
+        // A table created or altered with another storage engine may not roll back: ask again.
+        let engine_changed = runs
+            .iter()
+            .flat_map(|r| &r.statements)
+            .any(|s| batch::may_change_engine(&s.text));
+        if engine_changed {
+            self.rolls_back_rows.remove(&runs[0].target);
+        }
+        Ok(outcomes)
+    }
+
+    fn rolls_back_rows(&mut self, target: &Target) -> Result<bool, ApplyError> {
+        if let Some(known) = self.rolls_back_rows.get(target) {
+            return Ok(*known);
+        }
+        let conn = self.conns.for_target(target);
+        let known = conn
+            .driver
+            .rolls_back_rows(target.schema.as_deref())
+            .map_err(|error| ApplyError::History {
+                conn: conn.driver.describe(),
+                error,
+            })?;
+        self.rolls_back_rows.insert(target.clone(), known);
+        Ok(known)
+    }
+
+    /// Sends the statements of `runs` (all on one target, whose schema is current) in batches.
+    /// Returns each run's share of the time; on an error, which run and statement failed.
+    fn send(&mut self, runs: &[Run]) -> Result<Vec<Duration>, Failed> {
+        // For each statement sent: its run, and its index in that run.
+        let mut owners = Vec::new();
+        let mut statements = Vec::new();
+        for (ri, run) in runs.iter().enumerate() {
+            for (si, stmt) in run.statements.iter().enumerate().skip(run.first) {
+                owners.push((ri, si));
+                statements.push(stmt);
+            }
+        }
+        let texts: Vec<&str> = statements.iter().map(|s| s.text.as_str()).collect();
+        let mut shares = vec![Duration::ZERO; runs.len()];
+        for chunk in batch::chunks(&texts) {
+            let conn = self.conns.for_target(&runs[0].target);
+            let clock = Instant::now();
+            let sent = conn.driver.execute_many(&texts[chunk.clone()]);
+            let elapsed = clock.elapsed();
+            let ran = match &sent {
+                Ok(()) => chunk.len(),
+                Err((i, _)) => *i,
+            };
+            // Statements sent together share the round trip's time evenly.
+            let share = elapsed / chunk.len() as u32;
+            for k in chunk.start..chunk.start + ran {
+                let (ri, _) = owners[k];
+                shares[ri] += share;
+                self.observer.statement_done(&event(
+                    &runs[ri],
+                    statements[k],
+                    elapsed,
+                    chunk.len(),
+                    None,
+                ));
+            }
+            if let Err((i, error)) = sent {
+                let (ri, si) = owners[chunk.start + i];
+                let failed = event(
+                    &runs[ri],
+                    statements[chunk.start + i],
+                    elapsed,
+                    chunk.len(),
+                    Some(&error.message),
+                );
+                self.observer.statement_done(&failed);
+                return Err(Failed {
+                    run: ri,
+                    statement: si,
+                    error,
+                });
+            }
+        }
+        Ok(shares)
+    }
+
+    /// PostgreSQL and SQLite: the patches and their history rows commit together or not at all.
+    fn run_transactional(&mut self, runs: &[Run]) -> Result<Vec<Outcome>, ApplyError> {
+        let per_patch = self.per_patch();
+        self.begin_if(per_patch)?;
+        if let [run] = runs {
+            if self.recorded_meanwhile(run)? {
+                self.commit_if(per_patch)?;
+                return Ok(vec![Outcome::AlreadyApplied]);
+            }
+        }
+        let started_at = history::now();
+        let target = &runs[0].target;
+        self.conns.for_target(target).use_schema(&target.schema)?;
+        let shares = match self.send(runs) {
+            Ok(shares) => shares,
+            Err(failed) => {
+                self.rollback_all();
+                let run = &runs[failed.run];
+                let stmt = &run.statements[failed.statement];
+                if !self.whole {
+                    // Outside one big transaction, leave a trace of the failure for `status`.
+                    let mut row = self.row(run, Status::Failed, 0, &started_at);
+                    row.error_text = Some(failed.error.message.clone());
+                    row.finished_at = Some(history::now());
+                    let _ = self.write_row(run, &row, run.has_row);
+                }
+                return Err(statement_error(run, stmt, failed.error, true));
+            }
+        };
+        let finished_at = history::now();
+        let mut outcomes = Vec::with_capacity(runs.len());
+        for (run, duration) in runs.iter().zip(shares) {
+            let mut row = self.row(run, Status::Applied, run.statements.len(), &started_at);
+            row.finished_at = Some(finished_at.clone());
+            row.duration_ms = Some(duration.as_millis() as i64);
+            if run.has_row || per_patch {
+                self.write_row(run, &row, run.has_row)?;
+            } else {
+                self.pending.push((run.target.clone(), row));
+            }
+            outcomes.push(Outcome::Applied {
+                statements: run.statements.len(),
+                duration,
+            });
+        }
+        self.commit_if(per_patch)?;
+        Ok(outcomes)
+    }
+
+    /// MySQL and Oracle, patches of INSERT/UPDATE/DELETE only: one transaction for all of them
+    /// and their history rows. A failure rolls every one of them back, so the history still
+    /// tells exactly what ran: nothing of the group.
+    fn run_row_changes(&mut self, runs: &[Run]) -> Result<Vec<Outcome>, ApplyError> {
+        let target = runs[0].target.clone();
+        self.conns.for_target(&target).use_schema(&target.schema)?;
+        let started_at = history::now();
+        let conn = self.conns.for_target(&target);
+        conn.driver.begin().map_err(|error| ApplyError::Commit {
+            conn: conn.driver.describe(),
+            error,
+        })?;
+        let shares = match self.send(runs) {
+            Ok(shares) => shares,
+            Err(failed) => {
+                let run = &runs[failed.run];
+                let stmt = &run.statements[failed.statement];
+                let mut row = self.row(run, Status::Failed, 0, &started_at);
+                row.error_text = Some(failed.error.message.clone());
+                row.finished_at = Some(history::now());
+                let conn = self.conns.for_target(&target);
+                let _ = conn.driver.rollback();
+                let table = Table::new(conn.driver.dialect(), target.schema.as_deref());
+                let _ = conn
+                    .driver
+                    .execute_in_transaction(&[&table.insert_sql(&row)]);
+                return Err(statement_error(run, stmt, failed.error, false));
+            }
+        };
+        let finished_at = history::now();
+        let table = Table::new(
+            self.conns.for_target(&target).driver.dialect(),
+            target.schema.as_deref(),
+        );
+        let mut inserts = Vec::with_capacity(runs.len());
+        let mut outcomes = Vec::with_capacity(runs.len());
+        for (run, duration) in runs.iter().zip(shares) {
+            let mut row = self.row(run, Status::Applied, run.statements.len(), &started_at);
+            row.finished_at = Some(finished_at.clone());
+            row.duration_ms = Some(duration.as_millis() as i64);
+            inserts.push(table.insert_sql(&row));
+            outcomes.push(Outcome::Applied {
+                statements: run.statements.len(),
+                duration,
+            });
+        }
+        let inserts: Vec<&str> = inserts.iter().map(String::as_str).collect();
+        let conn = self.conns.for_target(&target);
+        let recorded = conn
+            .driver
+            .execute_many(&inserts)
+            .map_err(|(_, error)| error)
+            .and_then(|()| conn.driver.commit());
+        if let Err(error) = recorded {
+            let _ = conn.driver.rollback();
+            return Err(ApplyError::History {
+                conn: conn.driver.describe(),
+                error,
+            });
+        }
+        Ok(outcomes)
     }
 
     pub(crate) fn row(&self, run: &Run, status: Status, done: usize, started_at: &str) -> Row {
@@ -205,61 +436,6 @@ impl Executor<'_, '_> {
         Ok(!rows.is_empty())
     }
 
-    /// PostgreSQL and SQLite: the patch and its history row commit together or not at all.
-    pub(crate) fn run_transactional(&mut self, run: &Run) -> Result<Outcome, ApplyError> {
-        let per_patch = self.per_patch();
-        self.begin_if(per_patch)?;
-        if self.recorded_meanwhile(run)? {
-            self.commit_if(per_patch)?;
-            return Ok(Outcome::AlreadyApplied);
-        }
-        let started_at = history::now();
-        let clock = Instant::now();
-        self.conns
-            .for_target(&run.target)
-            .use_schema(&run.target.schema)?;
-        for stmt in &run.statements {
-            let conn = self.conns.for_target(&run.target);
-            let clock_stmt = Instant::now();
-            if let Err(error) = conn.driver.execute(&stmt.text) {
-                self.observer
-                    .statement_done(&event(run, stmt, clock_stmt, Some(&error.message)));
-                self.rollback_all();
-                let failure = ApplyError::Statement {
-                    path: run.path.clone(),
-                    line: stmt.line,
-                    first_line: stmt.first_line().to_string(),
-                    error: error.clone(),
-                    rolled_back: true,
-                };
-                if !self.whole {
-                    // Outside one big transaction, leave a trace of the failure for `status`.
-                    let mut row = self.row(run, Status::Failed, 0, &started_at);
-                    row.error_text = Some(error.message);
-                    row.finished_at = Some(history::now());
-                    let exists = run.has_row;
-                    let _ = self.write_row(run, &row, exists);
-                }
-                return Err(failure);
-            }
-            self.observer
-                .statement_done(&event(run, stmt, clock_stmt, None));
-        }
-        let mut row = self.row(run, Status::Applied, run.statements.len(), &started_at);
-        row.finished_at = Some(history::now());
-        row.duration_ms = Some(clock.elapsed().as_millis() as i64);
-        if run.has_row || per_patch {
-            self.write_row(run, &row, run.has_row)?;
-        } else {
-            self.pending.push((run.target.clone(), row));
-        }
-        self.commit_if(per_patch)?;
-        Ok(Outcome::Applied {
-            statements: run.statements.len(),
-            duration: clock.elapsed(),
-        })
-    }
-
     /// MySQL and Oracle: every statement commits on its own, so the history row is updated after
     /// each one, and a re-run resumes at the first statement not recorded as done.
     pub(crate) fn run_statementwise(&mut self, run: &Run) -> Result<Outcome, ApplyError> {
@@ -307,8 +483,13 @@ impl Executor<'_, '_> {
             let conn = self.conns.for_target(&run.target);
             let clock_stmt = Instant::now();
             if let Err(error) = conn.driver.execute_in_transaction(&batch) {
-                self.observer
-                    .statement_done(&event(run, stmt, clock_stmt, Some(&error.message)));
+                self.observer.statement_done(&event(
+                    run,
+                    stmt,
+                    clock_stmt.elapsed(),
+                    1,
+                    Some(&error.message),
+                ));
                 let mut row = self.row(run, Status::Failed, i, &started_at);
                 row.error_text = Some(error.message.clone());
                 row.finished_at = Some(history::now());
@@ -321,16 +502,10 @@ impl Executor<'_, '_> {
                 let insert = table_name.insert_sql(&row);
                 let conn = self.conns.for_target(&run.target);
                 let _ = conn.driver.execute_in_transaction(&[&delete, &insert]);
-                return Err(ApplyError::Statement {
-                    path: run.path.clone(),
-                    line: stmt.line,
-                    first_line: stmt.first_line().to_string(),
-                    error,
-                    rolled_back: false,
-                });
+                return Err(statement_error(run, stmt, error, false));
             }
             self.observer
-                .statement_done(&event(run, stmt, clock_stmt, None));
+                .statement_done(&event(run, stmt, clock_stmt.elapsed(), 1, None));
         }
         if let Some(first_row) = first_row {
             // No statement was left to run (a resumed patch, all done): record it as applied.
@@ -362,10 +537,28 @@ impl Executor<'_, '_> {
     }
 }
 
+/// A statement that failed inside a group: which run, which of its statements.
+struct Failed {
+    run: usize,
+    statement: usize,
+    error: DbError,
+}
+
+fn statement_error(run: &Run, stmt: &Statement, error: DbError, rolled_back: bool) -> ApplyError {
+    ApplyError::Statement {
+        path: run.path.clone(),
+        line: stmt.line,
+        first_line: stmt.first_line().to_string(),
+        error,
+        rolled_back,
+    }
+}
+
 fn event<'a>(
     run: &'a Run,
     stmt: &'a Statement,
-    clock: Instant,
+    duration: Duration,
+    batch: usize,
     error: Option<&'a str>,
 ) -> StatementEvent<'a> {
     StatementEvent {
@@ -373,7 +566,8 @@ fn event<'a>(
         line: stmt.line,
         text: &stmt.text,
         schema: run.target.schema.as_deref(),
-        duration: clock.elapsed(),
+        duration,
+        batch,
         error,
     }
 }

@@ -21,6 +21,7 @@
 
 pub mod apply;
 pub mod backup;
+mod batch;
 pub mod catalog;
 pub mod connections;
 pub mod driver;
@@ -38,7 +39,7 @@ pub mod verify;
 pub use apply::{apply, BackupOptions, Job, Options, Report, Start, TxMode};
 pub use catalog::{diff, Catalog, Column, Constraint, Difference, Index, Sequence};
 pub use connections::{Conn, Connections, Connector, Locked};
-pub use driver::{Capabilities, DbError, Dialect, Driver, SplitError, Statement};
+pub use driver::{script, Capabilities, DbError, Dialect, Driver, SplitError, Statement};
 pub use error::ApplyError;
 pub use events::{Observer, Outcome, PatchReport, PlannedStatement, Silent, StatementEvent};
 pub use origin::Source;

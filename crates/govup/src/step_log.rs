@@ -48,12 +48,17 @@ impl Observer for StepLog {
 
     fn statement_done(&mut self, e: &StatementEvent<'_>) {
         let schema = e.schema.unwrap_or("(default)");
+        let took = match e.batch {
+            1 => format!("{} ms", e.duration.as_millis()),
+            n => format!(
+                "sent with {} other(s), {} ms for all",
+                n - 1,
+                e.duration.as_millis()
+            ),
+        };
         let mut text = format!(
-            "\n-- {}:{} in {schema}, {} ms\n{};\n",
-            e.path,
-            e.line,
-            e.duration.as_millis(),
-            e.text
+            "\n-- {}:{} in {schema}, {took}\n{};\n",
+            e.path, e.line, e.text
         );
         if let Some(error) = e.error {
             text += &format!("-- FAILED: {error}\n");

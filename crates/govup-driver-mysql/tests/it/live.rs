@@ -494,3 +494,53 @@ fn sample_tree_applies_from_1_0_0_to_1_0_5() {
     );
     assert_eq!(cell(c.as_mut(), "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'customers' AND column_name = 'vat_number'"), s("1"));
 }
+
+#[test]
+fn a_batch_runs_in_one_round_trip_and_names_the_statement_that_failed() {
+    let Some(server) = server() else { return };
+    let scratch = Scratch::new(&server, "batch");
+    let mut db = connect(&scratch.url).unwrap();
+    db.execute("CREATE TABLE b (a INT PRIMARY KEY) ENGINE=InnoDB")
+        .unwrap();
+    let (index, err) = db
+        .execute_many(&[
+            "INSERT INTO b VALUES (1) -- ends in a comment",
+            "INSERT INTO b VALUES (2)",
+            "INSERT INTO b VALUES (1)",
+            "INSERT INTO b VALUES (3)",
+        ])
+        .unwrap_err();
+    assert_eq!(index, 2);
+    assert!(err.message.contains("Duplicate entry"), "{}", err.message);
+    // Autocommit: the two before it stay, the one after never ran.
+    assert_eq!(
+        cell(db.as_mut(), "SELECT GROUP_CONCAT(a ORDER BY a) FROM b"),
+        s("1,2")
+    );
+    // The connection is usable again at once.
+    db.execute_many(&["INSERT INTO b VALUES (3)", "DELETE FROM b WHERE a = 1"])
+        .unwrap();
+    assert_eq!(
+        cell(db.as_mut(), "SELECT GROUP_CONCAT(a ORDER BY a) FROM b"),
+        s("2,3")
+    );
+    // A failure in the first statement.
+    let (index, _) = db
+        .execute_many(&["INSERT INTO nosuch VALUES (1)", "INSERT INTO b VALUES (9)"])
+        .unwrap_err();
+    assert_eq!(index, 0);
+    assert_eq!(cell(db.as_mut(), "SELECT COUNT(*) FROM b"), s("2"));
+}
+
+#[test]
+fn row_changes_roll_back_only_where_every_table_can() {
+    let Some(server) = server() else { return };
+    let scratch = Scratch::new(&server, "engines");
+    let mut db = connect(&scratch.url).unwrap();
+    db.execute("CREATE TABLE t (a INT) ENGINE=InnoDB").unwrap();
+    assert!(db.rolls_back_rows(None).unwrap());
+    assert!(db.rolls_back_rows(Some(&scratch.name)).unwrap());
+    db.execute("CREATE TABLE m (a INT) ENGINE=MyISAM").unwrap();
+    assert!(!db.rolls_back_rows(None).unwrap());
+    assert!(!db.rolls_back_rows(Some(&scratch.name)).unwrap());
+}

@@ -247,3 +247,55 @@ fn sample_tree_line_1_0_applies_in_a_scratch_schema() {
     );
     assert_eq!(changes.as_deref(), Some("NEW->PAID"));
 }
+
+#[test]
+fn a_batch_runs_in_one_message_and_names_the_statement_that_failed() {
+    let Some(url) = server() else { return };
+    let scratch = ScratchSchema::new(&url, "batch");
+    let mut db = session(&url, &scratch);
+    db.begin().unwrap();
+    db.execute_many(&[
+        "CREATE TABLE b (a INTEGER PRIMARY KEY) -- ends in a comment",
+        "INSERT INTO b VALUES (1)",
+        "INSERT INTO b VALUES (2)",
+    ])
+    .unwrap();
+    let (index, err) = db
+        .execute_many(&[
+            "INSERT INTO b VALUES (3)",
+            "INSERT INTO b VALUES (4)",
+            "INSERT INTO b\nVALUES (1)",
+            "INSERT INTO b VALUES (5)",
+        ])
+        .unwrap_err();
+    assert_eq!(index, 2);
+    assert!(
+        err.message.starts_with("ERROR: duplicate key value"),
+        "{}",
+        err.message
+    );
+    // Those before the failing statement ran, it and those after did not; the transaction is
+    // aborted as after any failed statement, and rolls back whole.
+    db.rollback().unwrap();
+    assert!(!table_exists(db.as_mut(), &scratch.name, "b"));
+
+    // A syntax error, which the server finds before running anything of the message, is named
+    // too, with its line inside the statement.
+    db.begin().unwrap();
+    let (index, err) = db
+        .execute_many(&[
+            "CREATE TABLE c (a INTEGER)",
+            "INSERT INTO c\nVALUES (1,",
+            "SELECT 1",
+        ])
+        .unwrap_err();
+    assert_eq!(index, 1);
+    assert!(err.message.contains("statement line 2"), "{}", err.message);
+    db.rollback().unwrap();
+
+    db.begin().unwrap();
+    db.execute_many(&["CREATE TABLE d (a INTEGER)", "INSERT INTO d VALUES (7)"])
+        .unwrap();
+    db.commit().unwrap();
+    assert_eq!(one_cell(db.as_mut(), "SELECT a FROM d"), Some("7".into()));
+}

@@ -6,6 +6,7 @@ mod apply_sqlite;
 mod corpus;
 mod exit_codes;
 mod graph;
+mod grouping_mysql;
 mod lint;
 mod plan_output;
 mod resume_mysql;
