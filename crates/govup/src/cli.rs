@@ -106,7 +106,8 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// Transaction scope where DDL can be rolled back (PostgreSQL, SQLite): the whole upgrade
-    /// (default), a step, or a patch. MySQL and Oracle record progress per statement instead
+    /// (default), a step, or a patch. MySQL and Oracle record progress per statement and put
+    /// consecutive patches of only INSERT/UPDATE/DELETE in one transaction, except with `patch`
     #[arg(long, value_enum)]
     pub tx: Option<TxArg>,
     /// A role this installation does not upgrade with govup (repeatable)
