@@ -176,6 +176,22 @@ impl Driver for SqliteConnection {
         format!("sqlite:{}", self.path.display())
     }
 
+    /// One prepared INSERT bound per row (see the `copy` module). Only inside the engine's
+    /// transaction: outside it the INSERT fallback goes through `execute`, which applies the
+    /// lock's commit rules.
+    fn copy_rows(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: &[Vec<Option<String>>],
+    ) -> Result<bool, DbError> {
+        if !self.tx.working(&self.conn, &self.path)? {
+            return Ok(false);
+        }
+        crate::copy::insert_rows(&self.conn, table, columns, rows)?;
+        Ok(true)
+    }
+
     fn begin(&mut self) -> Result<(), DbError> {
         self.tx.begin(&self.conn, &self.path)
     }

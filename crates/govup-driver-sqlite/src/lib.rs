@@ -29,6 +29,7 @@
 mod backup;
 mod catalog;
 mod connection;
+mod copy;
 mod dialect;
 mod error;
 mod lock;

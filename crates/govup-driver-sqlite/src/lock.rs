@@ -200,6 +200,15 @@ impl Transactions {
         self.hold(conn, path)
     }
 
+    /// Whether the engine's transaction is open: Ok(false) outside it, an error when SQLite
+    /// already ended it after an earlier failure.
+    pub(crate) fn working(&self, conn: &Connection, path: &Path) -> Result<bool, DbError> {
+        if self.in_work && conn.is_autocommit() {
+            return Err(rolled_back(path));
+        }
+        Ok(self.in_work)
+    }
+
     /// Runs one batch of SQL with the state's rules: inside the engine's transaction as is,
     /// under the lock but outside a transaction committed at once, otherwise in autocommit.
     pub(crate) fn execute(

@@ -21,9 +21,11 @@
 pub mod contents;
 pub mod db;
 pub mod digest;
+mod fanout;
 pub mod finding;
 pub mod graph;
 pub mod link;
+mod listing;
 pub mod names;
 pub mod plan;
 pub mod tree;

@@ -3,12 +3,14 @@
 
 use crate::db::DbType;
 use crate::digest::Sha256;
+use crate::fanout::map_in_order;
 use crate::finding::{Finding, FindingKind};
-use crate::link::{read_through_links, LinkError};
+use crate::link::{read_listed, LinkError};
+use crate::listing::{is_dir, relative, sorted_entries, Entry};
 use crate::names::{looks_like_step, parse_patch_name, parse_step_dir, StepKind};
 use crate::version::{Level, Version};
 use std::collections::BTreeSet;
-use std::fs;
+use std::fs::{self, FileType};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -161,24 +163,16 @@ impl Tree {
             other_entries: vec![],
             findings: vec![],
         };
-        for name in entries {
-            let path = root.join(&name);
-            if !looks_like_step(&name) || !path.is_dir() {
-                tree.other_entries.push(name);
-                continue;
-            }
-            match parse_step_dir(&name) {
-                Ok(kind) => {
-                    let step = read_step(&path, name, kind, select, keep, &mut tree.findings);
-                    tree.steps.push(step);
+        // Steps are read in parallel; merging in entry order keeps the findings in tree order.
+        let read = map_in_order(&entries, |entry| read_root_entry(root, entry, select, keep));
+        for entry in read {
+            match entry {
+                RootEntry::Other(name) => tree.other_entries.push(name),
+                RootEntry::Malformed(finding) => tree.findings.push(finding),
+                RootEntry::Step(step, findings) => {
+                    tree.findings.extend(findings);
+                    tree.steps.push(*step);
                 }
-                Err(why) => tree.findings.push(
-                    Finding::error(
-                        name.clone(),
-                        format!("step directory `{name}` is malformed: {why}"),
-                    )
-                    .with_kind(FindingKind::StepName),
-                ),
             }
         }
         tree.steps
@@ -199,15 +193,33 @@ impl Tree {
     }
 }
 
-fn sorted_entries(dir: &Path) -> std::io::Result<Vec<String>> {
-    let mut names = Vec::new();
-    for entry in fs::read_dir(dir)? {
-        let name = entry?.file_name();
-        // A name that is not UTF-8 cannot be a step, patch or known file; keep it visible anyway.
-        names.push(name.to_string_lossy().into_owned());
+/// One entry of the root, read.
+enum RootEntry {
+    Other(String),
+    Malformed(Finding),
+    Step(Box<Step>, Vec<Finding>),
+}
+
+fn read_root_entry(root: &Path, entry: &Entry, select: &DbSelection, keep: bool) -> RootEntry {
+    let name = &entry.name;
+    let path = root.join(name);
+    if !looks_like_step(name) || !is_dir(&path, entry.file_type) {
+        return RootEntry::Other(name.clone());
     }
-    names.sort();
-    Ok(names)
+    match parse_step_dir(name) {
+        Ok(kind) => {
+            let mut findings = vec![];
+            let step = read_step(&path, name.clone(), kind, select, keep, &mut findings);
+            RootEntry::Step(Box::new(step), findings)
+        }
+        Err(why) => RootEntry::Malformed(
+            Finding::error(
+                name.clone(),
+                format!("step directory `{name}` is malformed: {why}"),
+            )
+            .with_kind(FindingKind::StepName),
+        ),
+    }
 }
 
 fn read_step(
@@ -236,14 +248,14 @@ fn read_step(
             return step;
         }
     };
-    for name in entries {
-        let rel = format!("{}/{}", step.dir, name);
+    for Entry { name, file_type } in entries {
+        let rel = relative(&step.dir, &name);
         let full = path.join(&name);
         if name == INFO_PATCH {
-            step.info_patch = read_sql(&full, rel, keep, findings);
+            step.info_patch = read_sql(full, file_type, rel, keep, findings);
         } else if name == BASELINE {
-            step.baseline = read_baseline(&full, rel, findings);
-        } else if let Some(db) = DbType::from_folder(&name).filter(|_| full.is_dir()) {
+            step.baseline = read_baseline(full, file_type, rel, findings);
+        } else if let Some(db) = DbType::from_folder(&name).filter(|_| is_dir(&full, file_type)) {
             let folder = read_db_folder(&full, &rel, select.contains(db), keep, findings);
             step.databases.push((db, folder));
         } else if !name.starts_with('.') {
@@ -260,11 +272,12 @@ fn read_db_folder(
     keep: bool,
     findings: &mut Vec<Finding>,
 ) -> DbFolder {
-    let names = match sorted_entries(path) {
-        Ok(names) => names
+    let (names, types): (Vec<String>, Vec<Option<FileType>>) = match sorted_entries(path) {
+        Ok(entries) => entries
             .into_iter()
-            .filter(|n| !n.starts_with('.'))
-            .collect::<Vec<_>>(),
+            .filter(|e| !e.name.starts_with('.'))
+            .map(|e| (e.name, e.file_type))
+            .unzip(),
         Err(e) => {
             findings.push(
                 Finding::error(rel, format!("cannot read database folder: {e}"))
@@ -281,11 +294,12 @@ fn read_db_folder(
     if !full {
         return folder;
     }
-    for name in &folder.names {
-        let file_rel = format!("{rel}/{name}");
+    for (name, &file_type) in folder.names.iter().zip(&types) {
+        let file_rel = relative(rel, name);
         match parse_patch_name(name) {
             Ok(parsed) => {
-                if let Some(sql) = read_sql(&path.join(name), file_rel, keep, findings) {
+                let full = path.join(name);
+                if let Some(sql) = read_sql(full, file_type, file_rel, keep, findings) {
                     folder.patches.push(Patch {
                         file: name.clone(),
                         date: parsed.date,
@@ -308,8 +322,14 @@ fn read_db_folder(
     folder
 }
 
-fn read_sql(path: &Path, rel: String, keep: bool, findings: &mut Vec<Finding>) -> Option<SqlFile> {
-    match read_through_links(path) {
+fn read_sql(
+    path: PathBuf,
+    listed: Option<FileType>,
+    rel: String,
+    keep: bool,
+    findings: &mut Vec<Finding>,
+) -> Option<SqlFile> {
+    match read_listed(path, listed) {
         Ok(resolved) => Some(SqlFile {
             path: rel,
             sha256: Sha256::of(&resolved.bytes),
@@ -325,8 +345,13 @@ fn read_sql(path: &Path, rel: String, keep: bool, findings: &mut Vec<Finding>) -
     }
 }
 
-fn read_baseline(path: &Path, rel: String, findings: &mut Vec<Finding>) -> Option<Baseline> {
-    let resolved = match read_through_links(path) {
+fn read_baseline(
+    path: PathBuf,
+    listed: Option<FileType>,
+    rel: String,
+    findings: &mut Vec<Finding>,
+) -> Option<Baseline> {
+    let resolved = match read_listed(path, listed) {
         Ok(resolved) => resolved,
         Err(e) => {
             findings.push(link_finding(rel, &e));
