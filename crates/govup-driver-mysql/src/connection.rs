@@ -154,6 +154,14 @@ impl Driver for MySqlConnection {
         Ok(())
     }
 
+    /// `GET_LOCK` names are server-wide: the server (as it names itself, whatever address
+    /// reached it) and the lock's name.
+    fn lock_scope(&mut self) -> Result<Option<String>, DbError> {
+        let database = self.scalar("SELECT DATABASE()")?.unwrap_or_default();
+        let server = self.scalar("SELECT CONCAT(@@hostname, ':', @@port)")?;
+        Ok(server.map(|s| format!("{s}/{}", lock_name(&database))))
+    }
+
     fn unlock(&mut self) -> Result<(), DbError> {
         let Some(name) = self.held_lock.take() else {
             return Ok(());

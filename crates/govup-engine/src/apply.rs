@@ -99,6 +99,7 @@ pub fn apply(
     let conns = &mut *locked.conns;
 
     let targets = job.map.info_patch_targets();
+    refuse_one_schema_twice(&targets, conns, &locked.scopes)?;
     // A schema the database cannot have, or that does not exist, stops the run before anything
     // is read or written.
     for target in &targets {
@@ -340,6 +341,32 @@ pub fn apply(
         warnings,
         backups: backups.into_iter().map(|b| b.dir).collect(),
     })
+}
+
+/// Two URLs that reach one database, used for the same schema, would run every info-patch
+/// twice there and collide in one history table, and their sessions could wait for each other.
+fn refuse_one_schema_twice(
+    targets: &[Target],
+    conns: &Connections,
+    scopes: &[Option<String>],
+) -> Result<(), ApplyError> {
+    let scope = |t: &Target| scopes.get(conns.index_of(t)).cloned().flatten();
+    for (i, a) in targets.iter().enumerate() {
+        for b in &targets[..i] {
+            if a.url == b.url || a.schema != b.schema || scope(a).is_none() || scope(a) != scope(b)
+            {
+                continue;
+            }
+            let url = |t: &Target| conns.list[conns.index_of(t)].driver.describe();
+            return Err(ApplyError::Usage(format!(
+                "the schema map reaches one database through {} and {} for the same schema ({}): give those roles one URL",
+                url(b),
+                url(a),
+                a.schema.as_deref().unwrap_or("the default one")
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The write phase: history tables, then every run, step by step, with the transactions and

@@ -102,12 +102,15 @@ impl Connections {
     /// The connection a target runs on; an unknown URL falls back to the main connection, which
     /// cannot happen for targets built from the same map.
     pub fn for_target(&mut self, target: &Target) -> &mut Conn {
-        let index = self
-            .list
+        let index = self.index_of(target);
+        &mut self.list[index]
+    }
+
+    pub fn index_of(&self, target: &Target) -> usize {
+        self.list
             .iter()
             .position(|c| c.key == target.url)
-            .unwrap_or(0);
-        &mut self.list[index]
+            .unwrap_or(0)
     }
 
     pub fn main(&mut self) -> &mut Conn {
@@ -118,23 +121,37 @@ impl Connections {
 /// Holds the upgrade lock on every connection and releases it when dropped, on every exit path.
 pub struct Locked<'c> {
     pub conns: &'c mut Connections,
-    held: usize,
+    /// The connections whose lock this run took, in the order taken.
+    held: Vec<usize>,
+    /// Per connection, its lock scope (None when unknown, and in a dry run).
+    pub scopes: Vec<Option<String>>,
 }
 
 impl<'c> Locked<'c> {
     /// Takes the lock on each connection in order, saying so when it has to wait for another
-    /// govup; on failure releases what it took.
+    /// govup; on failure releases what it took. A connection whose lock scope another one of
+    /// this run already holds is covered by it and locks nothing.
     pub fn acquire(
         conns: &'c mut Connections,
         observer: &mut dyn Observer,
     ) -> Result<Locked<'c>, ApplyError> {
-        let mut locked = Locked { conns, held: 0 };
+        let mut locked = Locked {
+            conns,
+            held: Vec::new(),
+            scopes: Vec::new(),
+        };
         for i in 0..locked.conns.list.len() {
             let conn = &mut locked.conns.list[i];
             let fail = |error, conn: &Conn| ApplyError::Lock {
                 conn: conn.driver.describe(),
                 error,
             };
+            let scope = conn.driver.lock_scope().map_err(|e| fail(e, conn))?;
+            let covered = scope.is_some() && locked.scopes.contains(&scope);
+            locked.scopes.push(scope);
+            if covered {
+                continue;
+            }
             let taken = conn.driver.try_lock().map_err(|e| fail(e, conn))?;
             if !taken {
                 observer.note(&format!(
@@ -143,20 +160,26 @@ impl<'c> Locked<'c> {
                 ));
                 conn.driver.lock().map_err(|e| fail(e, conn))?;
             }
-            locked.held = i + 1;
+            locked.held.push(i);
         }
         Ok(locked)
     }
 
     /// No lock at all: a dry run reads and never writes.
     pub fn without_lock(conns: &'c mut Connections) -> Locked<'c> {
-        Locked { conns, held: 0 }
+        let scopes = vec![None; conns.list.len()];
+        Locked {
+            conns,
+            held: Vec::new(),
+            scopes,
+        }
     }
 }
 
 impl Drop for Locked<'_> {
     fn drop(&mut self) {
-        for conn in self.conns.list.iter_mut().take(self.held).rev() {
+        for &i in self.held.iter().rev() {
+            let conn = &mut self.conns.list[i];
             // Nothing useful can be done with an unlock error here; the lock dies with the
             // connection anyway, which the caller closes next.
             let _ = conn.driver.unlock();

@@ -117,6 +117,14 @@ pub trait Driver {
         self.lock().map(|()| true)
     }
 
+    /// What the upgrade lock covers, as a text equal for every session that would contend for the
+    /// same lock (one server and database). The engine locks once per scope: a run whose map
+    /// reaches one database through two URLs would otherwise wait for itself forever. None: not
+    /// known, and every connection takes the lock.
+    fn lock_scope(&mut self) -> Result<Option<String>, DbError> {
+        Ok(None)
+    }
+
     /// Releases the upgrade lock. Called on every exit path, also after errors.
     fn unlock(&mut self) -> Result<(), DbError>;
 

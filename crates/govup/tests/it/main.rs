@@ -8,6 +8,7 @@ mod exit_codes;
 mod graph;
 mod grouping_mysql;
 mod lint;
+mod lock_scope;
 mod plan_output;
 mod resume_mysql;
 mod safety;
