@@ -10,6 +10,7 @@ use crate::executor::Executor;
 use crate::history::{Kind, Table};
 use crate::origin::Source;
 use crate::prepare::{detect_start, prepare, verify_checksums, Recorded, Run};
+use crate::tx_control;
 use govup_planner::{plan, Contents, DbType, Request, SkipReason, Tree, Version, VersionGraph};
 use govup_schema_map::{route, Disposition, RoutedPlan, SchemaMap, Target};
 use std::collections::HashMap;
@@ -213,6 +214,10 @@ pub fn apply(
         }
     }
 
+    let caps = conns.main().driver.dialect().capabilities();
+    if caps.transactional_ddl {
+        refuse_transaction_control(&runs, job.db)?;
+    }
     let mut warnings = routed.warnings.clone();
     let statements: usize = runs.iter().map(|r| r.statements.len() - r.first).sum();
     if opts.dry_run {
@@ -258,7 +263,6 @@ pub fn apply(
         });
     }
 
-    let caps = conns.main().driver.dialect().capabilities();
     if !caps.transactional_ddl && opts.tx == Some(TxMode::All) {
         warnings.push(format!(
             "{} cannot roll back DDL: every DDL statement commits on its own; --tx all puts consecutive patches of only INSERT, UPDATE and DELETE in one transaction per step",
@@ -341,6 +345,24 @@ pub fn apply(
         warnings,
         backups: backups.into_iter().map(|b| b.dir).collect(),
     })
+}
+
+/// Refuses, before anything is written, a patch that would end or start a transaction inside
+/// the one govup holds open (see [`crate::tx_control`]).
+fn refuse_transaction_control(runs: &[Run], db: DbType) -> Result<(), ApplyError> {
+    for run in runs {
+        for stmt in &run.statements[run.first..] {
+            if let Some(keyword) = tx_control::controls_transaction(&stmt.text) {
+                return Err(ApplyError::TransactionControl {
+                    path: run.path.clone(),
+                    line: stmt.line,
+                    keyword,
+                    db: db.to_string(),
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Two URLs that reach one database, used for the same schema, would run every info-patch

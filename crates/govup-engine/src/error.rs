@@ -50,6 +50,13 @@ pub enum ApplyError {
     },
     #[error("cannot read {path}: {error}")]
     Read { path: String, error: String },
+    #[error("{path}:{line}: {keyword} in a patch: on {db} govup runs every patch inside a transaction of its own, which a patch must not end or start")]
+    TransactionControl {
+        path: String,
+        line: u32,
+        keyword: String,
+        db: String,
+    },
     #[error("{path}:{line}: statement failed: {first_line}: {error}")]
     Statement {
         path: String,
@@ -85,6 +92,7 @@ impl ApplyError {
             ApplyError::UnknownStart { .. }
             | ApplyError::Split { .. }
             | ApplyError::Read { .. }
+            | ApplyError::TransactionControl { .. }
             | ApplyError::Usage(_) => true,
             ApplyError::Plan(e) => matches!(e, PlanError::UnknownVersion(_)),
             _ => false,
@@ -108,6 +116,9 @@ impl ApplyError {
             }
             ApplyError::Statement { rolled_back: false, .. } => vec![
                 "progress is recorded in govup_history: fix the cause and run the same command again to resume".into(),
+            ],
+            ApplyError::TransactionControl { .. } => vec![
+                "remove the statement; work that must commit on its own belongs in a patch of its own".into(),
             ],
             ApplyError::ChangedPartial { .. } => vec![
                 "restore the patch as it was, or pass --continue-changed-patch to run the new file from the first statement not recorded as done".into(),

@@ -33,6 +33,7 @@ pub mod origin;
 mod prepare;
 pub mod rehearse;
 pub mod status;
+pub mod tx_control;
 pub mod url;
 pub mod verify;
 

@@ -142,6 +142,7 @@ rules! {
     DATE_ORDER = "L026" "date-order" Warning "a patch dated before a patch of an earlier step";
     PLAN = "L027" "plan" Error "a pair of versions that does not plan, or not onto S(target)";
     PLANS_SKIPPED = "L028" "plans-not-checked" Note "plans not checked because of structural errors";
+    TX_CONTROL = "L029" "transaction-control" Error "a patch that ends or starts a transaction where govup holds one";
 }
 
 /// One problem, tied to a file of the tree where there is one.

@@ -3,6 +3,7 @@
 
 use crate::{rules, Diagnostic};
 use govup_engine::driver::Dialect;
+use govup_engine::tx_control::controls_transaction;
 use govup_planner::DbType;
 use sqlparser::dialect as sp;
 use sqlparser::parser::Parser;
@@ -57,6 +58,20 @@ pub fn check_sql(db: DbType, bytes: &[u8]) -> Vec<Diagnostic> {
             "",
             "holds no statement: every line is a comment or blank, so applying it changes nothing",
         )];
+    }
+    // Same rule as `govup apply`, which refuses these patches where it holds a transaction.
+    if dialect.capabilities().transactional_ddl {
+        let control = statements
+            .iter()
+            .find_map(|s| controls_transaction(&s.text).map(|keyword| (s.line, keyword)));
+        if let Some((line, keyword)) = control {
+            return vec![Diagnostic::new(
+                &rules::TX_CONTROL,
+                "",
+                format!("{keyword} in a patch: govup runs every {db} patch inside a transaction of its own, which a patch must not end or start"),
+            )
+            .at_line(Some(line))];
+        }
     }
     let Some(parser) = parser_dialect(db) else {
         return vec![];
@@ -153,6 +168,20 @@ mod tests {
             codes(DbType::Postgresql, "SELECT 1;\nSELECT 'open;\n"),
             [("L022", Some(2))]
         );
+    }
+
+    #[test]
+    fn transaction_control_is_an_error_only_where_govup_holds_a_transaction() {
+        let sql = "INSERT INTO t VALUES (1);\n\nCOMMIT;\n";
+        assert_eq!(codes(DbType::Postgresql, sql), [("L029", Some(3))]);
+        assert_eq!(codes(DbType::Sqlite, sql), [("L029", Some(3))]);
+        assert_eq!(codes(DbType::Mysql, sql), []);
+        assert_eq!(codes(DbType::Oracle, sql), []);
+        // A PL/SQL block is no transaction (sqlparser may still not parse it: L025).
+        let block = "BEGIN\n  UPDATE t SET a = 1;\nEND;\n/\n";
+        assert!(!codes(DbType::Oracle, block)
+            .iter()
+            .any(|(code, _)| *code == "L029"));
     }
 
     #[test]

@@ -238,3 +238,43 @@ fn bad_input_is_one_line_and_changes_nothing() {
         run.stderr
     );
 }
+
+#[test]
+fn a_patch_that_commits_is_refused_before_anything_is_written() {
+    let (url, dir) = sqlite_scratch("commit_in_patch");
+    let step = dir.join("tree/upgrade_1.0.0_to_1.0.1");
+    std::fs::create_dir_all(step.join("sqlite")).unwrap();
+    std::fs::write(
+        step.join("sqlite/2024-01-01-configurazionePdD-patch.sql"),
+        "CREATE TABLE db_info (notes TEXT);\n\nCOMMIT;\nCREATE TABLE b (x INTEGER);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        step.join("info-patch.sql"),
+        "INSERT INTO db_info VALUES ('[1.0.1]');\n",
+    )
+    .unwrap();
+    let tree = dir.join("tree").display().to_string();
+    for dry_run in [true, false] {
+        let mut args = vec![
+            "apply", "--dir", &tree, "--url", &url, "--from", "1.0.0", "--to", "1.0.1",
+        ];
+        if dry_run {
+            args.push("--dry-run");
+        }
+        let run = govup(&args);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(
+            run.stderr.starts_with(
+                "error: upgrade_1.0.0_to_1.0.1/sqlite/2024-01-01-configurazionePdD-patch.sql:3: COMMIT in a patch: on sqlite govup runs every patch inside a transaction of its own"
+            ),
+            "{}",
+            run.stderr
+        );
+    }
+    let tables = govup_driver_sqlite::connect(&url)
+        .unwrap()
+        .query("SELECT name FROM sqlite_master")
+        .unwrap();
+    assert!(tables.is_empty(), "{tables:?}");
+}
