@@ -28,12 +28,20 @@ impl std::fmt::Debug for SqliteConnection {
 impl SqliteConnection {
     /// Connects to the file a `sqlite:PATH` or `sqlite://PATH` URL names.
     pub fn connect(url: &str) -> Result<SqliteConnection, DbError> {
-        match crate::path_of(url) {
-            Some(path) => SqliteConnection::open(&path),
-            None => Err(DbError::new(format!(
-                "invalid sqlite url {url:?}: expected sqlite:PATH or sqlite://PATH"
-            ))),
-        }
+        SqliteConnection::open(&path_in(url)?)
+    }
+
+    /// [`SqliteConnection::open_read_only`] of the file a URL names.
+    pub fn connect_read_only(url: &str) -> Result<SqliteConnection, DbError> {
+        SqliteConnection::open_read_only(&path_in(url)?)
+    }
+
+    /// Opens `path` for a run that only reads (a dry run): read-only, so that nothing can be
+    /// written even by mistake, and a file that does not exist is not created: it reads as the
+    /// empty database it would be, while messages still name the path.
+    pub fn open_read_only(path: &Path) -> Result<SqliteConnection, DbError> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        SqliteConnection::open_with(path, path.exists().then_some(flags))
     }
 
     /// Opens the database file at `path`, creating an empty one if there is none.
@@ -41,17 +49,27 @@ impl SqliteConnection {
     /// The file is read at once, so a location that cannot be written or a file that is not a
     /// database fails here, naming the path, rather than at the first statement.
     pub fn open(path: &Path) -> Result<SqliteConnection, DbError> {
+        // No SQLITE_OPEN_URI: the path is a file name, never a `file:` URI with options.
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        SqliteConnection::open_with(path, Some(flags))
+    }
+
+    /// `path` with `flags`, or an empty database in memory standing for it.
+    fn open_with(path: &Path, flags: Option<OpenFlags>) -> Result<SqliteConnection, DbError> {
         let fail = |e: &dyn std::fmt::Display| {
             DbError::new(format!(
                 "cannot open sqlite database {}: {e}",
                 path.display()
             ))
         };
-        // No SQLITE_OPEN_URI: the path is a file name, never a `file:` URI with options.
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| fail(&reason(&e, path)))?;
+        let conn = match flags {
+            Some(flags) => {
+                Connection::open_with_flags(path, flags).map_err(|e| fail(&reason(&e, path)))?
+            }
+            None => Connection::open_in_memory().map_err(|e| fail(&e))?,
+        };
         conn.busy_timeout(STATEMENT_WAIT).map_err(|e| fail(&e))?;
         conn.query_row("PRAGMA schema_version", [], |_| Ok(()))
             .map_err(|e| fail(&e))?;
@@ -92,6 +110,14 @@ impl SqliteConnection {
 }
 
 /// The error for a schema other than None: SQLite has none.
+fn path_in(url: &str) -> Result<std::path::PathBuf, DbError> {
+    crate::path_of(url).ok_or_else(|| {
+        DbError::new(format!(
+            "invalid sqlite url {url:?}: expected sqlite:PATH or sqlite://PATH"
+        ))
+    })
+}
+
 fn no_schemas(schema: Option<&str>) -> Result<(), DbError> {
     match schema {
         None => Ok(()),

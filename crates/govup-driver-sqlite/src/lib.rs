@@ -47,3 +47,8 @@ pub use url::path_of;
 pub fn connect(url: &str) -> Result<Box<dyn Driver>, DbError> {
     Ok(Box::new(SqliteConnection::connect(url)?))
 }
+
+/// For a run that only reads: nothing can be written, and a missing file is not created.
+pub fn connect_read_only(url: &str) -> Result<Box<dyn Driver>, DbError> {
+    Ok(Box::new(SqliteConnection::connect_read_only(url)?))
+}

@@ -16,7 +16,12 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<()> {
     let setup = Setup::new(args)?;
     let job = setup.job(args);
     let opts = options(args);
-    let mut conns = Connections::open(&setup.inst.url, &setup.inst.map, &mut connect::connect)
+    let mut connector = if args.dry_run {
+        connect::connect_read_only
+    } else {
+        connect::connect
+    };
+    let mut conns = Connections::open(&setup.inst.url, &setup.inst.map, &mut connector)
         .map_err(apply_failure)?;
     let json = matches!(args.format, OutputFormat::Json);
     let mut observer = observer(args, json || args.dry_run)?;

@@ -255,3 +255,26 @@ fn backup_copies_tables_and_rows() {
     assert!(err.message.contains("missing/dir/copy.db"), "{err}");
     cleanup(&dir);
 }
+
+#[test]
+fn read_only_creates_nothing_and_writes_nothing() {
+    let (dir, url) = scratch_db("sqlite_read_only");
+    let path = path_of(&url).unwrap();
+    let mut missing = govup_driver_sqlite::connect_read_only(&url).unwrap();
+    assert!(missing
+        .query("SELECT name FROM sqlite_master")
+        .unwrap()
+        .is_empty());
+    assert_eq!(missing.describe(), format!("sqlite:{}", path.display()));
+    drop(missing);
+    assert!(!path.exists(), "{} was created", path.display());
+
+    let mut db = open(&url);
+    db.execute("CREATE TABLE t (x)").unwrap();
+    drop(db);
+    let mut reader = govup_driver_sqlite::connect_read_only(&url).unwrap();
+    assert!(table_exists(reader.as_mut(), "t"));
+    let err = reader.execute("INSERT INTO t VALUES (1)").unwrap_err();
+    assert!(err.message.contains("readonly"), "{}", err.message);
+    cleanup(&dir);
+}

@@ -116,17 +116,33 @@ fn a_dry_run_prints_sql_and_writes_nothing() {
         "{}",
         run.stdout
     );
-    let tables = std::process::Command::new("sqlite3")
-        .arg(&path)
-        .arg(".tables")
-        .output();
-    if let Ok(out) = tables {
-        assert_eq!(
-            String::from_utf8_lossy(&out.stdout).trim(),
-            "",
-            "a dry run creates no table"
-        );
-    }
+    // The file did not exist, and a dry run does not create it.
+    assert!(!path.exists(), "a dry run created {}", path.display());
+
+    // On a database that exists, a dry run plans from what it holds and changes nothing.
+    let applied = govup(&[
+        "apply", "--dir", &samples, "--url", &url, "--from", "1.0.0", "--to", "1.0.1",
+    ]);
+    assert_eq!(applied.code, 0, "{}", applied.stderr);
+    let before = std::fs::read(&path).unwrap();
+    let run = govup(&[
+        "apply",
+        "--dir",
+        &samples,
+        "--url",
+        &url,
+        "--to",
+        "1.0.2",
+        "--dry-run",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("-- dry run: 1.0.1 -> 1.0.2 on sqlite"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), before, "a dry run wrote");
 }
 
 #[test]
