@@ -30,11 +30,17 @@ const TRANSACTION_MODES: [&str; 17] = [
 /// The statement's transaction keyword when it commits, rolls back (all of the transaction, not
 /// to a savepoint) or starts a transaction.
 pub fn controls_transaction(text: &str) -> Option<String> {
-    let words: Vec<String> = text
-        .split(|c: char| c.is_whitespace() || c == ',')
-        .filter(|w| !w.is_empty())
-        .map(str::to_ascii_uppercase)
-        .collect();
+    let split = || {
+        text.split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|w| !w.is_empty())
+    };
+    // Almost every statement is ruled out by its first word, without copying any of it.
+    let keywords = ["COMMIT", "ABORT", "ROLLBACK", "END", "BEGIN", "START"];
+    let first = split().next()?;
+    if !keywords.iter().any(|k| first.eq_ignore_ascii_case(k)) {
+        return None;
+    }
+    let words: Vec<String> = split().map(str::to_ascii_uppercase).collect();
     let first = words.first()?.as_str();
     let modes_only = |rest: &[String]| rest.iter().all(|w| TRANSACTION_MODES.contains(&w.as_str()));
     let controls = match first {
