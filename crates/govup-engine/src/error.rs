@@ -85,6 +85,11 @@ pub enum ApplyError {
     Commit { conn: String, error: DbError },
 }
 
+/// `schema {name}`, or `the default schema`, for [`ApplyError::Catalog`].
+pub(crate) fn schema_words(schema: Option<&str>) -> String {
+    schema.map_or("the default schema".into(), |s| format!("schema {s}"))
+}
+
 impl ApplyError {
     /// True for bad input (exit 2) rather than a failed operation (exit 1).
     pub fn is_usage(&self) -> bool {

@@ -194,8 +194,9 @@ impl Executor<'_, '_> {
         let known = conn
             .driver
             .rolls_back_rows(target.schema.as_deref())
-            .map_err(|error| ApplyError::History {
+            .map_err(|error| ApplyError::Catalog {
                 conn: conn.driver.describe(),
+                schema: crate::error::schema_words(target.schema.as_deref()),
                 error,
             })?;
         self.rolls_back_rows.insert(target.clone(), known);

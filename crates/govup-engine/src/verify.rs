@@ -11,7 +11,7 @@ use std::path::PathBuf;
 pub fn catalog_of(driver: &mut dyn Driver, schema: Option<&str>) -> Result<Catalog, ApplyError> {
     driver.catalog(schema).map_err(|error| ApplyError::Catalog {
         conn: driver.describe(),
-        schema: schema.map_or("the default schema".into(), |s| format!("schema {s}")),
+        schema: crate::error::schema_words(schema),
         error,
     })
 }
