@@ -242,6 +242,11 @@ impl Driver for MySqlConnection {
         result
     }
 
+    /// A schema is a database here, and the copy is of the connection's database alone.
+    fn scratch_holds_schemas(&self) -> bool {
+        false
+    }
+
     fn describe(&self) -> String {
         self.url.describe()
     }

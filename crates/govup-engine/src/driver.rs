@@ -224,6 +224,13 @@ pub trait Driver {
         Err(unsupported(self.dialect(), "scratch databases"))
     }
 
+    /// Whether a copy from `create_scratch(true)` holds every schema `use_schema` can reach from
+    /// it (PostgreSQL: schemas live inside the database). False where a schema is a database of
+    /// its own (MySQL): a rehearsal routing a role to one would write to the original.
+    fn scratch_holds_schemas(&self) -> bool {
+        true
+    }
+
     /// Drops a database that `create_scratch` made.
     fn drop_scratch(&mut self, _url: &str) -> Result<(), DbError> {
         Err(unsupported(self.dialect(), "scratch databases"))

@@ -19,6 +19,25 @@ pub struct Rehearsal {
     pub left_behind: Vec<String>,
 }
 
+/// Where a copy holds only its connection's own database, a role routed to a schema would run
+/// against the original schema of that name.
+fn refuse_schemas_outside_the_copies(
+    job: &Job<'_>,
+    originals: &mut Connections,
+) -> Result<(), ApplyError> {
+    for target in job.map.info_patch_targets() {
+        let conn = originals.for_target(&target);
+        if let (Some(schema), false) = (&target.schema, conn.driver.scratch_holds_schemas()) {
+            return Err(ApplyError::Usage(format!(
+                "cannot rehearse on {}: the schema map routes a role to {schema}, which a copy of this {} database would not hold, so the rehearsal would write to the original; give it a URL of its own under [urls]",
+                conn.driver.describe(),
+                conn.driver.dialect().name()
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub fn rehearse(
     job: &Job<'_>,
     originals: &mut Connections,
@@ -26,6 +45,7 @@ pub fn rehearse(
     opts: &Options,
     observer: &mut dyn Observer,
 ) -> Result<Rehearsal, ApplyError> {
+    refuse_schemas_outside_the_copies(job, originals)?;
     let mut urls: Vec<String> = Vec::new();
     let mut copies = Connections { list: vec![] };
     let made = (|| {

@@ -424,3 +424,47 @@ fn verify_compares_with_another_database_or_with_scripts() {
     );
     assert!(differ.stderr.starts_with("error: "), "{}", differ.stderr);
 }
+
+#[test]
+fn a_mariadb_rehearsal_refuses_a_map_that_routes_a_role_to_another_database() {
+    let Some(db) = Scratch::new(Server::Mysql, "my_rehearse_map") else {
+        return;
+    };
+    let Some(other) = Scratch::new(Server::Mysql, "my_rehearse_other") else {
+        return;
+    };
+    let map = govup_testkit::scratch_dir("my_rehearse_map").join("map.toml");
+    std::fs::write(
+        &map,
+        format!(
+            "db = \"mysql\"\nurl = \"{}\"\n[schemas]\nconfig = \"{}\"\n",
+            db.url, other.name
+        ),
+    )
+    .unwrap();
+    let samples = workspace().join("sql-samples").display().to_string();
+    let map = map.display().to_string();
+    let run = govup(&[
+        "rehearse",
+        "--dir",
+        &samples,
+        "--schema-map",
+        &map,
+        "--from",
+        "1.0.0",
+        "--to",
+        "1.0.1",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "the schema map routes a role to {}, which a copy of this mysql database would not hold",
+            other.name
+        )),
+        "{}",
+        run.stderr
+    );
+    let tables = "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE()";
+    assert!(other.query(tables).is_empty());
+    assert!(db.query(tables).is_empty());
+}
