@@ -1,6 +1,6 @@
 //! The text side of MySQL/MariaDB: quoting, the history table and capabilities.
 
-use govup_engine::driver::{Capabilities, Dialect, SplitError, Statement};
+use govup_engine::driver::{first_word_is, Capabilities, Dialect, SplitError, Statement};
 use govup_engine::history;
 
 /// The MySQL/MariaDB dialect.
@@ -12,6 +12,17 @@ pub static DIALECT: MySql = MySql;
 impl Dialect for MySql {
     fn name(&self) -> &'static str {
         "mysql"
+    }
+
+    /// `REPLACE` deletes and inserts rows, and commits nothing on its own.
+    fn is_row_change(&self, statement: &str) -> bool {
+        first_word_is(statement, &["INSERT", "UPDATE", "DELETE", "REPLACE"])
+    }
+
+    /// `CREATE TABLE ... ENGINE=MyISAM` or `ALTER TABLE ... ENGINE=...` can leave a table whose
+    /// rows a rollback does not restore.
+    fn may_change_rollback(&self, statement: &str) -> bool {
+        statement.to_ascii_lowercase().contains("engine")
     }
 
     fn split(&self, sql: &str) -> Result<Vec<Statement>, SplitError> {
@@ -73,6 +84,16 @@ mod tests {
         assert!(!caps.transactional_ddl);
         assert!(caps.session_lock);
         assert!(caps.schemas);
+    }
+
+    #[test]
+    fn row_changes_include_replace_and_engine_clauses_are_noticed() {
+        assert!(DIALECT.is_row_change("REPLACE INTO t VALUES (1)"));
+        assert!(DIALECT.is_row_change("insert into t values (1)"));
+        assert!(!DIALECT.is_row_change("CREATE TABLE t (a INT)"));
+        assert!(DIALECT.may_change_rollback("CREATE TABLE t (a INT) ENGINE=MyISAM"));
+        assert!(DIALECT.may_change_rollback("alter table t engine = Aria"));
+        assert!(!DIALECT.may_change_rollback("ALTER TABLE t ADD b INT"));
     }
 
     #[test]

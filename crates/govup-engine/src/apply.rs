@@ -4,13 +4,13 @@
 
 use crate::backup::{self, BackupSet};
 use crate::connections::{Connections, Locked};
+use crate::driver::Dialect;
 use crate::error::ApplyError;
 use crate::events::{Observer, Outcome, PatchReport, PlannedStatement};
 use crate::executor::Executor;
 use crate::history::{Kind, Table};
 use crate::origin::Source;
 use crate::prepare::{detect_start, prepare, verify_checksums, Recorded, Run};
-use crate::tx_control;
 use govup_planner::{plan, Contents, DbType, Request, SkipReason, Tree, Version, VersionGraph};
 use govup_schema_map::{route, Disposition, RoutedPlan, SchemaMap, Target};
 use std::collections::HashMap;
@@ -214,9 +214,10 @@ pub fn apply(
         }
     }
 
-    let caps = conns.main().driver.dialect().capabilities();
+    let dialect = conns.main().driver.dialect();
+    let caps = dialect.capabilities();
     if caps.transactional_ddl {
-        refuse_transaction_control(&runs, job.db)?;
+        refuse_transaction_control(&runs, dialect, job.db)?;
     }
     let mut warnings = routed.warnings.clone();
     let statements: usize = runs.iter().map(|r| r.statements.len() - r.first).sum();
@@ -348,11 +349,15 @@ pub fn apply(
 }
 
 /// Refuses, before anything is written, a patch that would end or start a transaction inside
-/// the one govup holds open (see [`crate::tx_control`]).
-fn refuse_transaction_control(runs: &[Run], db: DbType) -> Result<(), ApplyError> {
+/// the one govup holds open.
+fn refuse_transaction_control(
+    runs: &[Run],
+    dialect: &dyn Dialect,
+    db: DbType,
+) -> Result<(), ApplyError> {
     for run in runs {
         for stmt in &run.statements[run.first..] {
-            if let Some(keyword) = tx_control::controls_transaction(&stmt.text) {
+            if let Some(keyword) = dialect.controls_transaction(&stmt.text) {
                 return Err(ApplyError::TransactionControl {
                     path: run.path.clone(),
                     line: stmt.line,

@@ -1,9 +1,10 @@
-//! Which statements share a round trip, and which patches share a transaction.
+//! How many statements share a round trip, and why patches share a transaction.
 //!
 //! Sent one at a time, every statement costs a round trip, and an upgrade of many small patches
 //! spends more time waiting on the network than the server spends working. So the executor hands
 //! a driver whole runs of statements ([`crate::Driver::execute_many`]), and on databases whose DDL
-//! commits on its own it puts consecutive patches made only of row changes in one transaction.
+//! commits on its own it puts consecutive patches made only of row changes in one transaction
+//! (`Executor::group_len`; the dialect says what a row change is).
 //! Neither changes what a failure leaves behind: the failing statement is still named exactly,
 //! and a group of patches commits together with its history rows or not at all.
 
@@ -35,25 +36,6 @@ pub(crate) fn chunks(texts: &[&str]) -> Vec<Range<usize>> {
     chunks
 }
 
-/// Whether a statement only changes rows: it neither commits on its own (MySQL commits before
-/// and after any DDL) nor changes the schema.
-pub(crate) fn is_row_change(text: &str) -> bool {
-    let word: String = text
-        .trim_start()
-        .chars()
-        .take_while(char::is_ascii_alphabetic)
-        .collect();
-    ["INSERT", "UPDATE", "DELETE", "REPLACE"]
-        .iter()
-        .any(|k| word.eq_ignore_ascii_case(k))
-}
-
-/// Whether a statement may create or convert a table whose rows a rollback cannot restore (an
-/// `ENGINE` clause other than InnoDB's): after it, the engine asks the driver again.
-pub(crate) fn may_change_engine(text: &str) -> bool {
-    text.to_ascii_lowercase().contains("engine")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,28 +52,5 @@ mod tests {
         let huge = "z".repeat(MAX_BYTES * 2);
         assert_eq!(chunks(&["a", &huge, "b"]), vec![0..1, 1..2, 2..3]);
         assert!(chunks(&[]).is_empty());
-    }
-
-    #[test]
-    fn row_changes_are_told_from_everything_else() {
-        for dml in [
-            "INSERT INTO t VALUES (1)",
-            "  update t set a = 1",
-            "Delete from t",
-            "REPLACE INTO t VALUES (1)",
-        ] {
-            assert!(is_row_change(dml), "{dml}");
-        }
-        for other in [
-            "CREATE TABLE t (a int)",
-            "ALTER TABLE t ADD b int",
-            "INSERTX",
-            "SELECT 1",
-            "CALL p()",
-            "SET autocommit = 0",
-            "",
-        ] {
-            assert!(!is_row_change(other), "{other}");
-        }
     }
 }

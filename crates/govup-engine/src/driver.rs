@@ -79,6 +79,25 @@ pub trait Dialect: Sync {
     /// connection's default schema).
     fn history_exists_sql(&self, schema: Option<&str>) -> String;
 
+    /// Whether a statement only changes rows: it neither commits on its own nor changes the
+    /// schema. Where DDL commits on its own, the engine puts consecutive patches of only such
+    /// statements in one transaction.
+    fn is_row_change(&self, statement: &str) -> bool {
+        first_word_is(statement, &["INSERT", "UPDATE", "DELETE"])
+    }
+
+    /// Whether a statement may leave a table whose row changes a rollback cannot undo; after
+    /// one, the engine asks [`Driver::rolls_back_rows`] again.
+    fn may_change_rollback(&self, _statement: &str) -> bool {
+        false
+    }
+
+    /// The keyword of a statement that ends or starts a transaction (`COMMIT`, `BEGIN`...), which
+    /// a patch must not hold where govup keeps one open around it.
+    fn controls_transaction(&self, statement: &str) -> Option<String> {
+        crate::tx_control::controls_transaction(statement)
+    }
+
     fn quote_ident(&self, ident: &str) -> String {
         format!("\"{}\"", ident.replace('"', "\"\""))
     }
@@ -237,6 +256,16 @@ pub trait Driver {
     }
 }
 
+/// Whether the first word of `statement` is one of `words` (ASCII, any case).
+pub fn first_word_is(statement: &str, words: &[&str]) -> bool {
+    let first = statement
+        .trim_start()
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .next()
+        .unwrap_or("");
+    words.iter().any(|w| first.eq_ignore_ascii_case(w))
+}
+
 /// `statements` as one text for a server that runs several statements per message, in order.
 /// A newline before each `;`: a statement may end in a `--` comment.
 pub fn script(statements: &[&str]) -> String {
@@ -255,4 +284,30 @@ fn unsupported(dialect: &dyn Dialect, what: &str) -> DbError {
         "{what} is not supported for {} yet",
         dialect.name()
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_word_is;
+
+    #[test]
+    fn first_words_are_whole_words_in_any_case() {
+        let dml = ["INSERT", "UPDATE", "DELETE"];
+        for yes in [
+            "INSERT INTO t VALUES (1)",
+            "  update t set a = 1",
+            "Delete\nfrom t",
+        ] {
+            assert!(first_word_is(yes, &dml), "{yes}");
+        }
+        for no in [
+            "INSERTX",
+            "CREATE TABLE t (a int)",
+            "SELECT 1",
+            "-- INSERT",
+            "",
+        ] {
+            assert!(!first_word_is(no, &dml), "{no}");
+        }
+    }
 }

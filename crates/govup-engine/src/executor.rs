@@ -26,7 +26,7 @@ pub(crate) struct Executor<'c, 'o> {
     /// all, for one round trip instead of one per patch.
     pub pending: Vec<(Target, Row)>,
     /// Per target, whether a rollback undoes row changes there (asked once, and again after a
-    /// statement that may change a storage engine).
+    /// statement that the dialect says may change that).
     pub rolls_back_rows: HashMap<Target, bool>,
 }
 
@@ -151,11 +151,12 @@ impl Executor<'_, '_> {
             }
             return Ok(runs.iter().take_while(|r| together(r)).count());
         }
+        let dialect = self.conns.for_target(&first.target).driver.dialect();
         let fresh_rows = |r: &Run| {
             r.first == 0
                 && !r.has_row
                 && !r.statements.is_empty()
-                && r.statements.iter().all(|s| batch::is_row_change(&s.text))
+                && r.statements.iter().all(|s| dialect.is_row_change(&s.text))
         };
         if self.tx == TxMode::Patch || !fresh_rows(first) || !self.rolls_back_rows(&first.target)? {
             return Ok(1);
@@ -175,12 +176,12 @@ impl Executor<'_, '_> {
             [run] => vec![self.run_statementwise(run)?],
             _ => self.run_row_changes(runs)?,
         };
-        // A table created or altered with another storage engine may not roll back: ask again.
-        let engine_changed = runs
+        let dialect = self.conns.for_target(&runs[0].target).driver.dialect();
+        let changed = runs
             .iter()
             .flat_map(|r| &r.statements)
-            .any(|s| batch::may_change_engine(&s.text));
-        if engine_changed {
+            .any(|s| dialect.may_change_rollback(&s.text));
+        if changed {
             self.rolls_back_rows.remove(&runs[0].target);
         }
         Ok(outcomes)

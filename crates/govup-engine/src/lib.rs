@@ -33,14 +33,16 @@ pub mod origin;
 mod prepare;
 pub mod rehearse;
 pub mod status;
-pub mod tx_control;
+mod tx_control;
 pub mod url;
 pub mod verify;
 
 pub use apply::{apply, BackupOptions, Job, Options, Report, Start, TxMode};
 pub use catalog::{diff, Catalog, Column, Constraint, Difference, Index, Sequence};
 pub use connections::{Conn, Connections, Connector, Locked};
-pub use driver::{script, Capabilities, DbError, Dialect, Driver, SplitError, Statement};
+pub use driver::{
+    first_word_is, script, Capabilities, DbError, Dialect, Driver, SplitError, Statement,
+};
 pub use error::ApplyError;
 pub use events::{Observer, Outcome, PatchReport, PlannedStatement, Silent, StatementEvent};
 pub use origin::Source;

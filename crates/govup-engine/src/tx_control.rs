@@ -1,5 +1,7 @@
-//! Statements that end or start a transaction. Where DDL can be rolled back, govup runs every
-//! patch inside a transaction of its own making, with the patch's history row: a `COMMIT` in a
+//! Statements that end or start a transaction: the default of
+//! [`Dialect::controls_transaction`](crate::Dialect::controls_transaction), which covers the
+//! transactional dialects' words (PostgreSQL's `END` and `ABORT`, SQLite's `BEGIN IMMEDIATE`).
+//! Where DDL can be rolled back, govup runs every patch inside a transaction of its own making, with the patch's history row: a `COMMIT` in a
 //! patch would commit half a step (or half an upgrade) and leave the rest, and its history, in
 //! autocommit. Such a patch is refused before anything is written. Where DDL commits on its own
 //! (MySQL, Oracle) every statement is already its own transaction, and a `COMMIT` there is
@@ -29,7 +31,7 @@ const TRANSACTION_MODES: [&str; 17] = [
 
 /// The statement's transaction keyword when it commits, rolls back (all of the transaction, not
 /// to a savepoint) or starts a transaction.
-pub fn controls_transaction(text: &str) -> Option<String> {
+pub(crate) fn controls_transaction(text: &str) -> Option<String> {
     let split = || {
         text.split(|c: char| c.is_whitespace() || c == ',')
             .filter(|w| !w.is_empty())

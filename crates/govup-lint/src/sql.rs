@@ -3,7 +3,6 @@
 
 use crate::{rules, Diagnostic};
 use govup_engine::driver::Dialect;
-use govup_engine::tx_control::controls_transaction;
 use govup_planner::DbType;
 use sqlparser::dialect as sp;
 use sqlparser::parser::Parser;
@@ -61,9 +60,11 @@ pub fn check_sql(db: DbType, bytes: &[u8]) -> Vec<Diagnostic> {
     }
     // Same rule as `govup apply`, which refuses these patches where it holds a transaction.
     if dialect.capabilities().transactional_ddl {
-        let control = statements
-            .iter()
-            .find_map(|s| controls_transaction(&s.text).map(|keyword| (s.line, keyword)));
+        let control = statements.iter().find_map(|s| {
+            dialect
+                .controls_transaction(&s.text)
+                .map(|keyword| (s.line, keyword))
+        });
         if let Some((line, keyword)) = control {
             return vec![Diagnostic::new(
                 &rules::TX_CONTROL,
