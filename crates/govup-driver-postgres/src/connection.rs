@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use govup_engine::{script, Catalog, DbError, Dialect, Driver};
+use govup_engine::{execute_each, script, Catalog, DbError, Dialect, Driver};
 use postgres::config::SslMode;
 use postgres::{Client, NoTls, SimpleQueryMessage};
 
@@ -156,10 +156,7 @@ impl Driver for PgConnection {
     /// any of it, so a syntax error anywhere would also have skipped the savepoint.
     fn execute_many(&mut self, statements: &[&str]) -> Result<(), (usize, DbError)> {
         if statements.len() < 2 {
-            return statements
-                .iter()
-                .enumerate()
-                .try_for_each(|(i, sql)| self.execute(sql).map_err(|e| (i, e)));
+            return execute_each(self, statements);
         }
         self.execute(&format!("SAVEPOINT {BATCH}"))
             .map_err(|e| (0, e))?;
@@ -172,12 +169,19 @@ impl Driver for PgConnection {
             .execute(&format!("ROLLBACK TO SAVEPOINT {BATCH}"))
             .is_err()
         {
-            // The savepoint is gone with the session or the transaction: nothing to replay in.
-            return Err((0, self.fail(&sent, &text)));
+            // The savepoint is gone with the session or the transaction: nothing to replay in,
+            // so the failure is the batch's, reported at its first statement.
+            let error = self.fail(&sent, &text);
+            return Err((
+                0,
+                DbError::new(format!(
+                    "a batch of {} statements starting here failed and could not be replayed to find the one at fault: {}",
+                    statements.len(),
+                    error.message
+                )),
+            ));
         }
-        for (i, sql) in statements.iter().enumerate() {
-            self.execute(sql).map_err(|e| (i, e))?;
-        }
+        execute_each(self, statements)?;
         let last = statements.len() - 1;
         self.execute(&format!("RELEASE SAVEPOINT {BATCH}"))
             .map_err(|e| (last, e))

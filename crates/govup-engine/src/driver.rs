@@ -171,10 +171,7 @@ pub trait Driver {
     /// `COMMIT` among the statements elsewhere. Drivers that can send many statements in one
     /// round trip override it; the attribution of the error must stay exact.
     fn execute_many(&mut self, statements: &[&str]) -> Result<(), (usize, DbError)> {
-        statements
-            .iter()
-            .enumerate()
-            .try_for_each(|(i, sql)| self.execute(sql).map_err(|e| (i, e)))
+        execute_each(self, statements)
     }
 
     /// Whether a rolled-back transaction of INSERT/UPDATE/DELETE in `schema` (None: the default)
@@ -254,6 +251,18 @@ pub trait Driver {
     fn drop_scratch(&mut self, _url: &str) -> Result<(), DbError> {
         Err(unsupported(self.dialect(), "scratch databases"))
     }
+}
+
+/// [`Driver::execute_many`] one statement at a time: the default, and the fallback of drivers
+/// that send many at once only where it pays.
+pub fn execute_each<D: Driver + ?Sized>(
+    db: &mut D,
+    statements: &[&str],
+) -> Result<(), (usize, DbError)> {
+    statements
+        .iter()
+        .enumerate()
+        .try_for_each(|(i, sql)| db.execute(sql).map_err(|e| (i, e)))
 }
 
 /// Whether the first word of `statement` is one of `words` (ASCII, any case).
