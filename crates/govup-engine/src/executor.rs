@@ -335,6 +335,15 @@ impl Executor<'_, '_> {
                 let _ = conn
                     .driver
                     .execute_in_transaction(&[&table.insert_sql(&row)]);
+                if failed.run > 0 {
+                    self.observer.note(&format!(
+                        "rolled back with {}: the {} patch(es) before it in its transaction ({} to {}), which the next run applies again",
+                        run.path,
+                        failed.run,
+                        runs[0].path,
+                        runs[failed.run - 1].path
+                    ));
+                }
                 return Err(statement_error(run, stmt, failed.error, false));
             }
         };

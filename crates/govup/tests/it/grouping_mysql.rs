@@ -68,6 +68,11 @@ fn fail_then_fix(engine: &str, tx: &str) -> Option<[(BTreeSet<String>, BTreeSet<
         "{}",
         failed.stderr
     );
+    // Where d and e were rolled back with f, the operator is told so.
+    let told = failed.stderr.contains(
+        "rolled back with upgrade_1.0.0_to_1.0.1/mysql/2024-01-06-f-patch.sql: the 2 patch(es) before it in its transaction (upgrade_1.0.0_to_1.0.1/mysql/2024-01-04-d-patch.sql to upgrade_1.0.0_to_1.0.1/mysql/2024-01-05-e-patch.sql), which the next run applies again",
+    );
+    assert_eq!(told, engine == "InnoDB" && tx == "all", "{}", failed.stderr);
     let after_failure = state(&db);
     let f = tree.join("upgrade_1.0.0_to_1.0.1/mysql/2024-01-06-f-patch.sql");
     std::fs::write(f, "INSERT INTO t VALUES (2);\nINSERT INTO t VALUES (3);\n").unwrap();
