@@ -10,7 +10,7 @@ use mysql::{Conn, Value};
 use crate::connect_url::ConnectUrl;
 use crate::dialect::DIALECT;
 use crate::errors::{db_error, describe};
-use crate::lock::{lock_name, WAIT_SECONDS};
+use crate::lock::{lock_name, SCOPE_SQL, WAIT_SECONDS};
 
 /// One connection. Every statement goes through the text protocol, so any statement the server
 /// accepts from the `mysql` client (DDL, `CREATE TRIGGER`, `CALL`, `SHOW`...) works here too.
@@ -154,12 +154,11 @@ impl Driver for MySqlConnection {
         Ok(())
     }
 
-    /// `GET_LOCK` names are server-wide: the server (as it names itself, whatever address
-    /// reached it) and the lock's name.
     fn lock_scope(&mut self) -> Result<Option<String>, DbError> {
-        let database = self.scalar("SELECT DATABASE()")?.unwrap_or_default();
-        let server = self.scalar("SELECT CONCAT(@@hostname, ':', @@port)")?;
-        Ok(server.map(|s| format!("{s}/{}", lock_name(&database))))
+        let row = self.rows(SCOPE_SQL)?.into_iter().next().unwrap_or_default();
+        let mut cells = row.into_iter();
+        let (server, database) = (cells.next().flatten(), cells.next().flatten());
+        Ok(server.map(|s| format!("{s}/{}", lock_name(&database.unwrap_or_default()))))
     }
 
     fn unlock(&mut self) -> Result<(), DbError> {

@@ -5,6 +5,10 @@
 /// a second govup waits for the first to finish.
 pub const WAIT_SECONDS: u32 = 10;
 
+/// The server as it names itself, whatever address reached it, and the connection's database:
+/// with [`lock_name`], what one lock covers (`GET_LOCK` names are server-wide).
+pub const SCOPE_SQL: &str = "SELECT CONCAT(@@hostname, ':', @@port), DATABASE()";
+
 /// User-level lock names are limited to 64 characters.
 const MAX_NAME: usize = 64;
 

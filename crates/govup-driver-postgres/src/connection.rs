@@ -219,12 +219,8 @@ impl Driver for PgConnection {
         Ok(())
     }
 
-    /// Advisory locks are per database: the server (its start time and port tell it from any
-    /// other, whatever address reached it) and the database.
     fn lock_scope(&mut self) -> Result<Option<String>, DbError> {
-        self.ask(
-            "SELECT pg_postmaster_start_time()::text || ':' || current_setting('port') || '/' || current_database()",
-        )
+        self.ask(lock::SCOPE_SQL)
     }
 
     fn try_lock(&mut self) -> Result<bool, DbError> {

@@ -8,6 +8,11 @@
 /// The 64-bit key, computed by the server from the database it is connected to.
 pub const KEY_SQL: &str = "hashtextextended('govup:' || current_database(), 0)";
 
+/// What the lock covers, one text per server and database whatever address reached them: the
+/// server's start time and port tell it from any other, and advisory locks are per database.
+pub const SCOPE_SQL: &str =
+    "SELECT pg_postmaster_start_time()::text || ':' || current_setting('port') || '/' || current_database()";
+
 /// Returns one row, `t` when the lock was free and is now ours, `f` when another session has it.
 pub fn try_lock_sql() -> String {
     format!("SELECT pg_try_advisory_lock({KEY_SQL})")
