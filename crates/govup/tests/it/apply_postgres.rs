@@ -1,6 +1,6 @@
 //! `govup apply` on a real PostgreSQL server (GOVUP_TEST_POSTGRES_URL).
 
-use crate::support::{fixture, govup, json, workspace, Scratch, Server};
+use crate::support::{fixture, govup, json, samples, workspace, Scratch, Server};
 use std::collections::BTreeSet;
 
 /// The catalog of schema `public`, without govup's own table: tables; columns with type,
@@ -237,7 +237,7 @@ fn unreachable_server_unknown_role_and_missing_schema_fail_in_one_line() {
     let Some(db) = Scratch::new(Server::Postgres, "pg_bad") else {
         return;
     };
-    let samples = workspace().join("sql-samples").display().to_string();
+    let samples = samples();
     let run = govup(&[
         "apply",
         "--dir",

@@ -1,11 +1,11 @@
 //! `govup apply` and `govup status` on SQLite: the README quick start and bad input.
 
-use crate::support::{fixture, govup, json, sqlite_scratch, workspace};
+use crate::support::{fixture, govup, json, samples, sqlite_scratch, write_map};
 
 #[test]
 fn the_quick_start_upgrades_then_finds_nothing_to_do() {
     let (url, _) = sqlite_scratch("quickstart");
-    let samples = workspace().join("sql-samples").display().to_string();
+    let samples = samples();
     let run = govup(&[
         "apply", "--dir", &samples, "--url", &url, "--from", "1.0.0", "--to", "latest",
     ]);
@@ -52,7 +52,7 @@ fn the_quick_start_upgrades_then_finds_nothing_to_do() {
 #[test]
 fn json_summary_and_status_with_pending_steps() {
     let (url, _) = sqlite_scratch("jsonsum");
-    let samples = workspace().join("sql-samples").display().to_string();
+    let samples = samples();
     let s = json(&govup(&[
         "apply", "--dir", &samples, "--url", &url, "--from", "1.0.0", "--to", "1.0.2", "--format",
         "json",
@@ -85,7 +85,7 @@ fn json_summary_and_status_with_pending_steps() {
 fn a_dry_run_prints_sql_and_writes_nothing() {
     let (url, dir) = sqlite_scratch("dryrun");
     let path = dir.join("db.sqlite");
-    let samples = workspace().join("sql-samples").display().to_string();
+    let samples = samples();
     let run = govup(&[
         "apply",
         "--dir",
@@ -179,7 +179,7 @@ fn a_failed_patch_reports_file_line_statement_and_cause() {
 
 #[test]
 fn bad_input_is_one_line_and_changes_nothing() {
-    let samples = workspace().join("sql-samples").display().to_string();
+    let samples = samples();
     let run = govup(&[
         "apply",
         "--dir",
@@ -216,19 +216,17 @@ fn bad_input_is_one_line_and_changes_nothing() {
     );
     let run = govup(&["apply", "--dir", &samples, "--to", "1.0.1"]);
     assert_eq!(run.code, 2);
-    let map = govup_testkit::scratch_dir("sqlite_map").join("map.toml");
     let (url, _) = sqlite_scratch("schemas");
-    std::fs::write(
-        &map,
-        format!("url = \"{url}\"\n[schemas]\nconfig = \"cfg\"\n"),
-    )
-    .unwrap();
+    let map = write_map(
+        "sqlite_map",
+        &format!("url = \"{url}\"\n[schemas]\nconfig = \"cfg\"\n"),
+    );
     let run = govup(&[
         "apply",
         "--dir",
         &samples,
         "--schema-map",
-        &map.display().to_string(),
+        &map,
         "--from",
         "1.0.0",
         "--to",

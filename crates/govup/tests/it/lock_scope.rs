@@ -3,25 +3,21 @@
 //! forever). For one schema it would run every info-patch twice there and collide in one history
 //! table, so it is refused before anything is written.
 
-use crate::support::{govup, workspace, Run, Scratch, Server};
+use crate::support::{govup, samples, write_map, Run, Scratch, Server};
 
 /// Applies sql-samples 1.0.0 -> 1.0.1 with the tracing role on `second`, a URL of the same
 /// database as the main one, and in `schema` when given.
 fn apply_through_two_urls(db: &Scratch, db_type: &str, second: &str, schema: Option<&str>) -> Run {
     assert_ne!(second, db.url);
-    let dir = govup_testkit::scratch_dir("twourls");
-    let map = dir.join("map.toml");
     let schemas = schema.map_or(String::new(), |s| format!("[schemas]\ntracing = \"{s}\"\n"));
-    std::fs::write(
-        &map,
-        format!(
+    let map = write_map(
+        "twourls",
+        &format!(
             "db = \"{db_type}\"\nurl = \"{}\"\n{schemas}[urls]\ntracing = \"{second}\"\n",
             db.url
         ),
-    )
-    .unwrap();
-    let samples = workspace().join("sql-samples").display().to_string();
-    let map = map.display().to_string();
+    );
+    let samples = samples();
     govup(&[
         "apply",
         "--dir",
@@ -35,7 +31,9 @@ fn apply_through_two_urls(db: &Scratch, db_type: &str, second: &str, schema: Opt
     ])
 }
 
-fn assert_refused(run: &Run, db: &Scratch) {
+/// `schema`: the SQL that names the scratch database's own schema in `information_schema`,
+/// which on MySQL lists every database of the server (other tests' included).
+fn assert_refused(run: &Run, db: &Scratch, schema: &str) {
     assert_eq!(run.code, 2, "stderr: {}", run.stderr);
     assert!(
         run.stderr
@@ -46,11 +44,10 @@ fn assert_refused(run: &Run, db: &Scratch) {
         "{}",
         run.stderr
     );
-    assert!(db
-        .query(
-            "SELECT table_name FROM information_schema.tables WHERE table_name = 'govup_history'"
-        )
-        .is_empty());
+    let history = format!(
+        "SELECT table_name FROM information_schema.tables WHERE table_name = 'govup_history' AND table_schema = {schema}"
+    );
+    assert!(db.query(&history).is_empty());
 }
 
 #[test]
@@ -59,7 +56,11 @@ fn mysql_through_two_urls_of_one_database_and_schema_is_refused() {
         return;
     };
     let second = format!("{}?connect-timeout=30", db.url);
-    assert_refused(&apply_through_two_urls(&db, "mysql", &second, None), &db);
+    assert_refused(
+        &apply_through_two_urls(&db, "mysql", &second, None),
+        &db,
+        "DATABASE()",
+    );
 }
 
 #[test]
@@ -71,6 +72,7 @@ fn postgres_through_two_urls_of_one_database_and_schema_is_refused() {
     assert_refused(
         &apply_through_two_urls(&db, "postgresql", &second, None),
         &db,
+        "'public'",
     );
 }
 

@@ -1,7 +1,9 @@
 //! Safety around an upgrade: backups with automatic restore, rehearsals on a copy, per-step logs,
 //! restoring by hand, and `govup verify`, on SQLite, PostgreSQL and MariaDB.
 
-use crate::support::{connect, fixture, govup, sqlite_scratch, workspace, Scratch, Server};
+use crate::support::{
+    connect, fixture, govup, samples, sqlite_scratch, workspace, write_map, Scratch, Server,
+};
 use govup_engine::{Catalog, Driver};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -210,7 +212,7 @@ fn a_successful_rehearsal_reports_every_step() {
     let Some(db) = Scratch::new(Server::Postgres, "pg_rehearse_ok") else {
         return;
     };
-    let samples = workspace().join("sql-samples").display().to_string();
+    let samples = samples();
     let run = govup(&[
         "rehearse", "--dir", &samples, "--url", &db.url, "--from", "1.0.0", "--to", "latest",
     ]);
@@ -244,7 +246,7 @@ fn a_successful_rehearsal_reports_every_step() {
 #[test]
 fn backups_per_step_restore_by_hand_to_any_version() {
     let (url, dir) = sqlite_scratch("each_step");
-    let samples = workspace().join("sql-samples").display().to_string();
+    let samples = samples();
     let backups = dir.join("b").display().to_string();
     let refused = govup(&[
         "apply",
@@ -433,17 +435,14 @@ fn a_mariadb_rehearsal_refuses_a_map_that_routes_a_role_to_another_database() {
     let Some(other) = Scratch::new(Server::Mysql, "my_rehearse_other") else {
         return;
     };
-    let map = govup_testkit::scratch_dir("my_rehearse_map").join("map.toml");
-    std::fs::write(
-        &map,
-        format!(
+    let map = write_map(
+        "my_rehearse_map",
+        &format!(
             "db = \"mysql\"\nurl = \"{}\"\n[schemas]\nconfig = \"{}\"\n",
             db.url, other.name
         ),
-    )
-    .unwrap();
-    let samples = workspace().join("sql-samples").display().to_string();
-    let map = map.display().to_string();
+    );
+    let samples = samples();
     let run = govup(&[
         "rehearse",
         "--dir",

@@ -38,6 +38,18 @@ pub fn fixture(name: &str) -> String {
         .to_string()
 }
 
+/// The bundled `sql-samples/` tree, as an argument.
+pub fn samples() -> String {
+    workspace().join("sql-samples").display().to_string()
+}
+
+/// Writes `text` as `map.toml` in a fresh scratch folder; returns its path, as an argument.
+pub fn write_map(tag: &str, text: &str) -> String {
+    let map = govup_testkit::scratch_dir(tag).join("map.toml");
+    std::fs::write(&map, text).unwrap();
+    map.display().to_string()
+}
+
 /// A SQLite URL for a new file in a fresh scratch folder, and that folder.
 pub fn sqlite_scratch(tag: &str) -> (String, PathBuf) {
     let dir = govup_testkit::scratch_dir(tag);
