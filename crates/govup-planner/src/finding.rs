@@ -21,8 +21,16 @@ pub enum FindingKind {
     NotAPatch,
     /// A link (real or stubbed) to nothing, or a loop of links.
     BrokenLink,
+    /// A link (real or stubbed, to a file or a folder) that leads outside the link root.
+    LinkOutside,
     /// A file or folder that cannot be read.
     Unreadable,
+    /// A file that is not a regular file (a FIFO, a device, a socket, a directory): never read.
+    NotRegular,
+    /// A file larger than the scan's size limit: never read past the limit.
+    TooLarge,
+    /// A tree with no step directory at all.
+    NoSteps,
     /// A `baseline-version.txt` whose text is not a version.
     BaselineParse,
     /// A `baseline-version.txt` that names no version of the line crossed from.
@@ -85,6 +93,8 @@ impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.line {
             Some(line) => write!(f, "{}:{}: {}", self.path, line, self.message),
+            // A finding about the tree as a whole.
+            None if self.path.is_empty() => f.write_str(&self.message),
             None => write!(f, "{}: {}", self.path, self.message),
         }
     }

@@ -7,7 +7,8 @@
 //!
 //! - [`version`]: `P.M.m` levels, lines, build tags (`3.3.19.p1` is level 3.3.19);
 //! - [`names`]: the grammars of step directories and patch files;
-//! - [`tree`]: reading the tree, following links (real or stubbed), hashing each patch;
+//! - [`tree`]: reading the tree, following links (real or stubbed) no further than the link
+//!   root and only to regular files within a size limit ([`link`]), hashing each patch;
 //! - [`graph`]: the version DAG in petgraph and the content forest behind S(V);
 //! - [`contents`]: patch identity (file name, SHA-256) and S(V) for one database type;
 //! - [`plan`]: the route with line levels, lateral and downgrade refusal, skip reasons, and the
@@ -40,5 +41,6 @@ pub use plan::{
     plan, Action, Lateral, Mismatch, Plan, PlanError, PlannedPatch, PlannedStep, Request,
     SkipReason,
 };
-pub use tree::{DbSelection, Patch, SqlFile, Step, Tree, TreeError};
+pub use link::{find_link_root, LinkError, DEFAULT_MAX_FILE_SIZE};
+pub use tree::{DbSelection, Patch, ReadOptions, SqlFile, Step, Tree, TreeError};
 pub use version::{Level, Line, Version, VersionError};

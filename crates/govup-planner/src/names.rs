@@ -27,6 +27,17 @@ pub fn looks_like_step(name: &str) -> bool {
         .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"upgrade_"))
 }
 
+/// True for a name that is no step but was probably meant as one, so that it is reported rather
+/// than ignored: `upgrade` anywhere in it (any case, white space around it, `upgrade-`,
+/// `Upgrade `), or a digit and `_to_` (`3.3.17_to_3.3.18`). Hidden names (`.old`) never are.
+pub fn near_step(name: &str) -> bool {
+    if name.starts_with('.') || looks_like_step(name) {
+        return false;
+    }
+    let lower = name.to_ascii_lowercase();
+    lower.contains("upgrade") || (lower.contains("_to_") && lower.bytes().any(|b| b.is_ascii_digit()))
+}
+
 /// Parses a step directory name; the error says what is wrong with it.
 pub fn parse_step_dir(name: &str) -> Result<StepKind, String> {
     if !looks_like_step(name) {
@@ -182,6 +193,31 @@ mod tests {
         assert!(!looks_like_step("upgradeé_1.0.0_to_1.0.1"));
         assert!(parse_step_dir("upgradeé").is_err());
         assert!(looks_like_step("UPGRADE_"));
+    }
+
+    #[test]
+    fn names_meant_as_steps_are_near_misses() {
+        for near in [
+            " upgrade_1.0.1_to_1.0.2",
+            "\tUPGRADE_1.0.1_to_1.0.2",
+            "upgrade-1.0.1_to_1.0.2",
+            "Upgrade 1.0.1 to 1.0.2",
+            "1.0.1_to_1.0.2",
+            "old_upgrades",
+        ] {
+            assert!(near_step(near), "{near:?}");
+        }
+        for not_near in [
+            "upgrade_1.0.1_to_1.0.2",
+            "README.update",
+            "shared",
+            ".upgrade_1.0.1_to_1.0.2",
+            "how_to_read",
+        ] {
+            assert!(!near_step(not_near), "{not_near:?}");
+        }
+        // Trailing white space is a malformed step, not a near miss.
+        assert!(parse_step_dir("upgrade_1.0.1_to_1.0.2 ").is_err());
     }
 
     #[test]

@@ -5,10 +5,11 @@ use crate::db::DbType;
 use crate::digest::Sha256;
 use crate::fanout::map_in_order;
 use crate::finding::{Finding, FindingKind};
-use crate::link::{read_listed, LinkError};
+use crate::link::{find_link_root, LinkError, Reader, DEFAULT_MAX_FILE_SIZE};
 use crate::listing::{is_dir, relative, sorted_entries, Entry};
-use crate::names::{looks_like_step, parse_patch_name, parse_step_dir, StepKind};
+use crate::names::{looks_like_step, near_step, parse_patch_name, parse_step_dir, StepKind};
 use crate::version::{Level, Version};
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fs::{self, FileType};
 use std::path::{Path, PathBuf};
@@ -33,6 +34,15 @@ impl DbSelection {
             DbSelection::All => true,
         }
     }
+}
+
+/// How a scan reads files. The defaults suit a tree inside its own repository.
+#[derive(Clone, Debug, Default)]
+pub struct ReadOptions {
+    /// The directory links may lead into; default: [`find_link_root`] of the tree.
+    pub link_root: Option<PathBuf>,
+    /// The largest file the scan reads; default: [`DEFAULT_MAX_FILE_SIZE`].
+    pub max_file_size: Option<u64>,
 }
 
 /// A SQL file of the tree, read through its links.
@@ -121,6 +131,8 @@ pub struct Tree {
     /// Entries at the root that are not steps (READMEs, shared patch folders).
     pub other_entries: Vec<String>,
     pub findings: Vec<Finding>,
+    /// How the files were read: the link root and the size limit.
+    reader: Reader,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,37 +146,55 @@ pub enum TreeError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("link root `{path}` is not a directory that can be read: {why}")]
+    LinkRoot { path: PathBuf, why: String },
+    #[error("upgrade tree `{tree}` is not inside the link root `{root}`")]
+    OutsideLinkRoot { tree: PathBuf, root: PathBuf },
 }
 
 impl Tree {
     /// Reads the tree at `root`. Fails only when the root itself cannot be read; everything
     /// wrong below it is a finding.
     pub fn scan(root: &Path, select: &DbSelection) -> Result<Tree, TreeError> {
-        Tree::scan_with(root, select, false)
+        Tree::read(root, select, &ReadOptions::default(), false)
     }
 
     /// Like [`Tree::scan`], keeping the bytes of every SQL file of the selected databases.
     pub fn scan_keeping(root: &Path, select: &DbSelection) -> Result<Tree, TreeError> {
-        Tree::scan_with(root, select, true)
+        Tree::read(root, select, &ReadOptions::default(), true)
     }
 
-    fn scan_with(root: &Path, select: &DbSelection, keep: bool) -> Result<Tree, TreeError> {
+    /// Reads the tree at `root` as `options` say, keeping the bytes of the selected databases'
+    /// SQL files when `keep` is set.
+    pub fn read(
+        root: &Path,
+        select: &DbSelection,
+        options: &ReadOptions,
+        keep: bool,
+    ) -> Result<Tree, TreeError> {
         let meta = fs::metadata(root).map_err(|_| TreeError::Missing(root.to_path_buf()))?;
         if !meta.is_dir() {
             return Err(TreeError::NotADirectory(root.to_path_buf()));
         }
-        let entries = sorted_entries(root).map_err(|source| TreeError::Unreadable {
+        let unreadable = |source| TreeError::Unreadable {
             path: root.to_path_buf(),
             source,
-        })?;
+        };
+        let real_root = fs::canonicalize(root).map_err(unreadable)?;
+        let reader = reader_for(&real_root, options)?;
+        let entries = sorted_entries(root).map_err(unreadable)?;
         let mut tree = Tree {
             root: root.to_path_buf(),
             steps: vec![],
             other_entries: vec![],
             findings: vec![],
+            reader,
         };
+        let reader = &tree.reader;
         // Steps are read in parallel; merging in entry order keeps the findings in tree order.
-        let read = map_in_order(&entries, |entry| read_root_entry(root, entry, select, keep));
+        let read = map_in_order(&entries, |entry| {
+            read_root_entry(root, entry, select, keep, reader)
+        });
         for entry in read {
             match entry {
                 RootEntry::Other(name) => tree.other_entries.push(name),
@@ -177,7 +207,31 @@ impl Tree {
         }
         tree.steps
             .sort_by(|a, b| (a.to(), &a.dir).cmp(&(b.to(), &b.dir)));
+        if tree.steps.is_empty() {
+            // A CI pointed at the wrong folder must not pass.
+            tree.findings.push(
+                Finding::error(
+                    "",
+                    "the tree holds no step directory (upgrade_<FROM>_to_<TO>): is it the upgrade tree?",
+                )
+                .with_kind(FindingKind::NoSteps),
+            );
+        }
         Ok(tree)
+    }
+
+    /// The directory links may lead into (canonical).
+    pub fn link_root(&self) -> &Path {
+        self.reader.root()
+    }
+
+    /// The bytes of a SQL file of this tree: those the scan kept, else read again from the
+    /// file the links named, under the scan's rules (a regular file within the size limit).
+    pub fn bytes_of<'a>(&self, sql: &'a SqlFile) -> Result<Cow<'a, [u8]>, LinkError> {
+        match &sql.bytes {
+            Some(kept) => Ok(Cow::Borrowed(kept)),
+            None => self.reader.read_regular(&sql.source).map(Cow::Owned),
+        }
     }
 
     pub fn errors(&self) -> impl Iterator<Item = &Finding> {
@@ -193,6 +247,42 @@ impl Tree {
     }
 }
 
+/// The reader for a tree whose real path is `real_root`.
+fn reader_for(real_root: &Path, options: &ReadOptions) -> Result<Reader, TreeError> {
+    let link_root = match &options.link_root {
+        Some(dir) => dir.clone(),
+        None => find_link_root(real_root),
+    };
+    let refused = |why: String| TreeError::LinkRoot {
+        path: link_root.clone(),
+        why,
+    };
+    match fs::metadata(&link_root) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => return Err(refused("it is not a directory".into())),
+        Err(e) => return Err(refused(e.to_string())),
+    }
+    let max = options.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE);
+    let reader = Reader::new(&link_root, max).map_err(|e| refused(e.to_string()))?;
+    if !real_root.starts_with(reader.root()) {
+        return Err(TreeError::OutsideLinkRoot {
+            tree: real_root.to_path_buf(),
+            root: reader.root().to_path_buf(),
+        });
+    }
+    Ok(reader)
+}
+
+/// Why a folder the scan is about to enter may not be entered: a symlink that leaves the link
+/// root. A folder listed as a plain one is inside a folder already checked.
+fn folder_escapes(reader: &Reader, path: &Path, listed: Option<FileType>) -> Option<LinkError> {
+    if listed.is_some_and(|t| !t.is_symlink()) {
+        return None;
+    }
+    let real = fs::canonicalize(path).ok()?;
+    reader.check_inside(&real).err()
+}
+
 /// One entry of the root, read.
 enum RootEntry {
     Other(String),
@@ -200,16 +290,43 @@ enum RootEntry {
     Step(Box<Step>, Vec<Finding>),
 }
 
-fn read_root_entry(root: &Path, entry: &Entry, select: &DbSelection, keep: bool) -> RootEntry {
+fn read_root_entry(
+    root: &Path,
+    entry: &Entry,
+    select: &DbSelection,
+    keep: bool,
+    reader: &Reader,
+) -> RootEntry {
     let name = &entry.name;
     let path = root.join(name);
-    if !looks_like_step(name) || !is_dir(&path, entry.file_type) {
+    if !is_dir(&path, entry.file_type) {
         return RootEntry::Other(name.clone());
+    }
+    if !looks_like_step(name) {
+        if !near_step(name) {
+            return RootEntry::Other(name.clone());
+        }
+        // Ignoring it would move `latest` and drop its patches without a word.
+        let why = if looks_like_step(name.trim()) {
+            "its name has white space around it"
+        } else {
+            "a step directory is named upgrade_<FROM>_to_<TO>"
+        };
+        return RootEntry::Malformed(
+            Finding::error(
+                name.clone(),
+                format!("directory {name:?} looks like a step but is not one: {why}"),
+            )
+            .with_kind(FindingKind::StepName),
+        );
+    }
+    if let Some(e) = folder_escapes(reader, &path, entry.file_type) {
+        return RootEntry::Malformed(link_finding(name.clone(), &e));
     }
     match parse_step_dir(name) {
         Ok(kind) => {
             let mut findings = vec![];
-            let step = read_step(&path, name.clone(), kind, select, keep, &mut findings);
+            let step = read_step(&path, name.clone(), kind, select, keep, reader, &mut findings);
             RootEntry::Step(Box::new(step), findings)
         }
         Err(why) => RootEntry::Malformed(
@@ -228,6 +345,7 @@ fn read_step(
     kind: StepKind,
     select: &DbSelection,
     keep: bool,
+    reader: &Reader,
     findings: &mut Vec<Finding>,
 ) -> Step {
     let mut step = Step {
@@ -252,11 +370,15 @@ fn read_step(
         let rel = relative(&step.dir, &name);
         let full = path.join(&name);
         if name == INFO_PATCH {
-            step.info_patch = read_sql(full, file_type, rel, keep, findings);
+            step.info_patch = read_sql(full, file_type, rel, keep, reader, findings);
         } else if name == BASELINE {
-            step.baseline = read_baseline(full, file_type, rel, findings);
+            step.baseline = read_baseline(full, file_type, rel, reader, findings);
         } else if let Some(db) = DbType::from_folder(&name).filter(|_| is_dir(&full, file_type)) {
-            let folder = read_db_folder(&full, &rel, select.contains(db), keep, findings);
+            if let Some(e) = folder_escapes(reader, &full, file_type) {
+                findings.push(link_finding(rel, &e));
+                continue;
+            }
+            let folder = read_db_folder(&full, &rel, select.contains(db), keep, reader, findings);
             step.databases.push((db, folder));
         } else if !name.starts_with('.') {
             step.stray.push(name);
@@ -270,6 +392,7 @@ fn read_db_folder(
     rel: &str,
     full: bool,
     keep: bool,
+    reader: &Reader,
     findings: &mut Vec<Finding>,
 ) -> DbFolder {
     let (names, types): (Vec<String>, Vec<Option<FileType>>) = match sorted_entries(path) {
@@ -299,7 +422,7 @@ fn read_db_folder(
         match parse_patch_name(name) {
             Ok(parsed) => {
                 let full = path.join(name);
-                if let Some(sql) = read_sql(full, file_type, file_rel, keep, findings) {
+                if let Some(sql) = read_sql(full, file_type, file_rel, keep, reader, findings) {
                     folder.patches.push(Patch {
                         file: name.clone(),
                         date: parsed.date,
@@ -327,9 +450,10 @@ fn read_sql(
     listed: Option<FileType>,
     rel: String,
     keep: bool,
+    reader: &Reader,
     findings: &mut Vec<Finding>,
 ) -> Option<SqlFile> {
-    match read_listed(path, listed) {
+    match reader.read_listed(path, listed) {
         Ok(resolved) => Some(SqlFile {
             path: rel,
             sha256: Sha256::of(&resolved.bytes),
@@ -349,9 +473,10 @@ fn read_baseline(
     path: PathBuf,
     listed: Option<FileType>,
     rel: String,
+    reader: &Reader,
     findings: &mut Vec<Finding>,
 ) -> Option<Baseline> {
-    let resolved = match read_listed(path, listed) {
+    let resolved = match reader.read_listed(path, listed) {
         Ok(resolved) => resolved,
         Err(e) => {
             findings.push(link_finding(rel, &e));
@@ -366,8 +491,15 @@ fn read_baseline(
             version: v.level(),
         }),
         Err(e) => {
+            // The parse error quotes the text: only when it is short enough to be a version,
+            // never the content of some other file the baseline links to.
+            let why = if text.len() <= 40 && !text.contains(char::is_control) {
+                e.to_string()
+            } else {
+                "it is not one line holding a version such as 3.3.17".to_string()
+            };
             findings.push(
-                Finding::error(rel, format!("baseline version does not parse: {e}"))
+                Finding::error(rel, format!("baseline version does not parse: {why}"))
                     .with_kind(FindingKind::BaselineParse),
             );
             None
@@ -378,7 +510,10 @@ fn read_baseline(
 /// A file that could not be read through its links.
 fn link_finding(rel: String, e: &LinkError) -> Finding {
     let kind = match e {
-        LinkError::Broken { .. } | LinkError::Loop => FindingKind::BrokenLink,
+        LinkError::Broken { .. } | LinkError::Loop { .. } => FindingKind::BrokenLink,
+        LinkError::Outside { .. } => FindingKind::LinkOutside,
+        LinkError::NotRegular { .. } => FindingKind::NotRegular,
+        LinkError::TooLarge { .. } => FindingKind::TooLarge,
         LinkError::Io(_) => FindingKind::Unreadable,
     };
     Finding::error(rel, e.to_string()).with_kind(kind)
