@@ -44,6 +44,9 @@
 //! | L026 | warning | a patch dated before a patch of an earlier step of its line |
 //! | L027 | error | a pair of versions that does not plan, or whose plan does not end on S(target) |
 //! | L028 | note | plans were not checked because the tree has structural errors |
+//! | L029 | error | a postgresql or sqlite patch that ends or starts a transaction |
+//! | L030 | error | a link (symlink or link stub, to a file or a folder) that leads outside the link root |
+//! | L031 | error | a tree with no step directory at all |
 //!
 //! Checks about a patch name (L002 dates, L003, L026) are reported once per step and name, at the
 //! first database folder that holds it; checks about bytes (L017, L022, L023, L025) once per
@@ -57,7 +60,7 @@ mod sql;
 pub use render::{render_github, render_human, render_json, render_sarif};
 pub use sql::{check_sql, not_utf8, splitter};
 
-use govup_planner::{DbSelection, DbType, Tree, TreeError, VersionGraph};
+use govup_planner::{DbSelection, DbType, ReadOptions, Tree, TreeError, VersionGraph};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -143,6 +146,8 @@ rules! {
     PLAN = "L027" "plan" Error "a pair of versions that does not plan, or not onto S(target)";
     PLANS_SKIPPED = "L028" "plans-not-checked" Note "plans not checked because of structural errors";
     TX_CONTROL = "L029" "transaction-control" Error "a patch that ends or starts a transaction where govup holds one";
+    LINK_OUTSIDE = "L030" "link-outside-root" Error "a link that leads outside the link root";
+    NO_STEPS = "L031" "no-steps" Error "a tree with no step directory";
 }
 
 /// One problem, tied to a file of the tree where there is one.
@@ -217,12 +222,17 @@ impl Report {
 ///
 /// Fails only when the root itself cannot be read; every problem below it is a diagnostic.
 pub fn lint(root: &Path, dbs: &[DbType]) -> Result<Report, TreeError> {
+    lint_with(root, dbs, &ReadOptions::default())
+}
+
+/// Like [`lint`], reading the tree as `options` say (link root, size limit).
+pub fn lint_with(root: &Path, dbs: &[DbType], options: &ReadOptions) -> Result<Report, TreeError> {
     let select = if dbs.is_empty() {
         DbSelection::All
     } else {
         DbSelection::Some(dbs.to_vec())
     };
-    let tree = Tree::scan(root, &select)?;
+    let tree = Tree::read(root, &select, options, false)?;
     let graph = VersionGraph::build(&tree);
     let databases: Vec<DbType> = tree
         .databases()

@@ -37,10 +37,10 @@ pub use db::DbType;
 pub use digest::Sha256;
 pub use finding::{Finding, FindingKind, Severity};
 pub use graph::VersionGraph;
+pub use link::{find_link_root, LinkError, DEFAULT_MAX_FILE_SIZE};
 pub use plan::{
     plan, Action, Lateral, Mismatch, Plan, PlanError, PlannedPatch, PlannedStep, Request,
     SkipReason,
 };
-pub use link::{find_link_root, LinkError, DEFAULT_MAX_FILE_SIZE};
 pub use tree::{DbSelection, Patch, ReadOptions, SqlFile, Step, Tree, TreeError};
 pub use version::{Level, Line, Version, VersionError};

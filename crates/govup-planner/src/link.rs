@@ -26,7 +26,9 @@ pub enum LinkError {
     Broken { target: PathBuf },
     #[error("link loop: the links lead back to `{at}`")]
     Loop { at: PathBuf },
-    #[error("link leaves the link root `{root}`: it leads to `{target}` (--link-root widens the root)")]
+    #[error(
+        "link leaves the link root `{root}`: it leads to `{target}` (--link-root widens the root)"
+    )]
     Outside { target: PathBuf, root: PathBuf },
     #[error("`{path}` is {what}, not a regular file, and is not read")]
     NotRegular { path: PathBuf, what: &'static str },
@@ -373,10 +375,8 @@ mod tests {
 
     /// A fresh folder for one test, canonical so that paths compare as the reader gives them.
     fn scratch(tag: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "govup-planner-link-{tag}-{}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("govup-planner-link-{tag}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).unwrap();
         fs::canonicalize(dir).unwrap()
@@ -425,7 +425,10 @@ mod tests {
         let broken = read("stub-to-nothing.sql").unwrap_err().to_string();
         assert_eq!(broken, "broken link: `shared/missing.sql` does not exist");
         let folder = read("folder.sql").unwrap_err().to_string();
-        assert!(folder.ends_with("folder.sql` is a directory, not a regular file, and is not read"), "{folder}");
+        assert!(
+            folder.ends_with("folder.sql` is a directory, not a regular file, and is not read"),
+            "{folder}"
+        );
         let _ = fs::remove_dir_all(&dir);
     }
 
@@ -447,7 +450,10 @@ mod tests {
             let err = open.read_through_links(&dir.join(name)).unwrap_err();
             assert_eq!(
                 err.to_string(),
-                format!("`{}` is a FIFO, not a regular file, and is not read", fifo.display()),
+                format!(
+                    "`{}` is a FIFO, not a regular file, and is not read",
+                    fifo.display()
+                ),
                 "{name}"
             );
         }
@@ -465,7 +471,14 @@ mod tests {
         fs::write(dir.join("big.sql"), vec![b'x'; 1001]).unwrap();
         fs::write(dir.join("fits.sql"), vec![b'x'; 1000]).unwrap();
         let reader = Reader::new(&dir, 1000).unwrap();
-        assert_eq!(reader.read_through_links(&dir.join("fits.sql")).unwrap().bytes.len(), 1000);
+        assert_eq!(
+            reader
+                .read_through_links(&dir.join("fits.sql"))
+                .unwrap()
+                .bytes
+                .len(),
+            1000
+        );
         let err = reader.read_through_links(&dir.join("big.sql")).unwrap_err();
         assert_eq!(
             err.to_string(),
@@ -487,7 +500,11 @@ mod tests {
         fs::write(dir.join("secret.sql"), "the secret\n").unwrap();
         symlink("../secret.sql", tree.join("link.sql")).unwrap();
         fs::write(tree.join("stub.sql"), "../secret.sql").unwrap();
-        fs::write(tree.join("absolute.sql"), format!("{}", dir.join("secret.sql").display())).unwrap();
+        fs::write(
+            tree.join("absolute.sql"),
+            format!("{}", dir.join("secret.sql").display()),
+        )
+        .unwrap();
         symlink("/etc/passwd", tree.join("passwd.sql")).unwrap();
         let reader = Reader::new(&tree, DEFAULT_MAX_FILE_SIZE).unwrap();
         for name in ["link.sql", "stub.sql", "absolute.sql"] {
@@ -504,7 +521,9 @@ mod tests {
             );
             assert!(!message.contains("the secret"));
         }
-        let err = reader.read_through_links(&tree.join("passwd.sql")).unwrap_err();
+        let err = reader
+            .read_through_links(&tree.join("passwd.sql"))
+            .unwrap_err();
         assert!(matches!(err, LinkError::Outside { .. }), "{err}");
         // The same links, with a root that holds the target, are followed.
         let wider = Reader::new(&dir, DEFAULT_MAX_FILE_SIZE).unwrap();
@@ -530,7 +549,9 @@ mod tests {
         for name in ["a.sql", "b.sql", "self.sql", "c.sql", "mixed.sql"] {
             let err = reader.read_through_links(&dir.join(name)).unwrap_err();
             assert!(matches!(err, LinkError::Loop { .. }), "{name}: {err}");
-            assert!(err.to_string().starts_with("link loop: the links lead back to `"));
+            assert!(err
+                .to_string()
+                .starts_with("link loop: the links lead back to `"));
         }
         let _ = fs::remove_dir_all(&dir);
     }

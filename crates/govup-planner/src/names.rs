@@ -35,7 +35,8 @@ pub fn near_step(name: &str) -> bool {
         return false;
     }
     let lower = name.to_ascii_lowercase();
-    lower.contains("upgrade") || (lower.contains("_to_") && lower.bytes().any(|b| b.is_ascii_digit()))
+    lower.contains("upgrade")
+        || (lower.contains("_to_") && lower.bytes().any(|b| b.is_ascii_digit()))
 }
 
 /// Parses a step directory name; the error says what is wrong with it.

@@ -326,7 +326,15 @@ fn read_root_entry(
     match parse_step_dir(name) {
         Ok(kind) => {
             let mut findings = vec![];
-            let step = read_step(&path, name.clone(), kind, select, keep, reader, &mut findings);
+            let step = read_step(
+                &path,
+                name.clone(),
+                kind,
+                select,
+                keep,
+                reader,
+                &mut findings,
+            );
             RootEntry::Step(Box::new(step), findings)
         }
         Err(why) => RootEntry::Malformed(

@@ -58,7 +58,7 @@ fn info_patches(cx: &mut Ctx<'_>) {
             cx.push(&rules::EMPTY_FILE, path, format!("empty file{note}"));
             continue;
         }
-        let Some(bytes) = read(cx, &path, &sql.source) else {
+        let Some(bytes) = read(cx, &path, sql) else {
             continue;
         };
         if let Some(d) = not_utf8(&bytes) {
@@ -166,7 +166,7 @@ fn patches(cx: &mut Ctx<'_>) {
                 if !checked.insert((db, patch.sql.sha256)) {
                     continue;
                 }
-                let Some(bytes) = read(cx, path, &patch.sql.source) else {
+                let Some(bytes) = read(cx, path, &patch.sql) else {
                     continue;
                 };
                 for d in check_sql(db, &bytes) {

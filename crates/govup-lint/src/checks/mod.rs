@@ -9,8 +9,8 @@ mod structure;
 
 use crate::{rules, Diagnostic, Rule};
 use govup_planner::tree::Step;
-use govup_planner::{Contents, DbType, FindingKind, Patch, Tree, VersionGraph};
-use std::path::{Component, Path, PathBuf};
+use govup_planner::{Contents, DbType, FindingKind, Patch, SqlFile, Tree, VersionGraph};
+use std::path::{Component, Path};
 
 pub(crate) struct Ctx<'t> {
     pub tree: &'t Tree,
@@ -40,19 +40,38 @@ impl<'t> Ctx<'t> {
             .is_some_and(|s| self.graph.step_into(s.to()) == Some(index))
     }
 
-    /// ` (linked file `…`)` for a file read through a link stub, naming the file that holds the
-    /// bytes relative to the tree root; empty otherwise.
+    /// ` (linked file `…`)` for a file read through a link (symlink or stub), naming the file
+    /// that holds the bytes relative to the tree root; empty otherwise. Both link forms give
+    /// the same note: a linked file's source is its real path.
     pub fn link_note(&self, path: &str, source: &Path) -> String {
-        let Ok(inside) = source.strip_prefix(&self.tree.root) else {
-            return format!(" (linked file `{}`)", source.display());
+        let shown = match source.strip_prefix(&self.tree.root) {
+            Ok(inside) => normalize(inside),
+            Err(_) => match std::fs::canonicalize(&self.tree.root) {
+                Ok(real_root) => relative(&real_root, source),
+                Err(_) => source.display().to_string(),
+            },
         };
-        let shown = normalize(inside);
         if shown == path {
             String::new()
         } else {
             format!(" (linked file `{shown}`)")
         }
     }
+}
+
+/// `to` relative to the directory `from`, both real paths: `/r/t` and `/r/core/x` give
+/// `../core/x`.
+fn relative(from: &Path, to: &Path) -> String {
+    let from: Vec<Component<'_>> = from.components().collect();
+    let to: Vec<Component<'_>> = to.components().collect();
+    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".into(); from.len() - common];
+    parts.extend(
+        to[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
 }
 
 /// `a/b/../../../c` as `../c`: `..` cancels the component before it, lexically.
@@ -110,6 +129,8 @@ fn planner_findings(cx: &mut Ctx<'_>) {
             FindingKind::TwoStepsInto => &rules::TWO_STEPS_INTO,
             FindingKind::TwoCrossingsOut => &rules::TWO_CROSSINGS_OUT,
             FindingKind::CrossingFromEmptyLine => &rules::CROSSING_FROM_NOTHING,
+            FindingKind::LinkOutside => &rules::LINK_OUTSIDE,
+            FindingKind::NoSteps => &rules::NO_STEPS,
             // Unreadable, and anything a later planner adds: a file lint could not use.
             _ => &rules::UNREADABLE,
         };
@@ -120,16 +141,13 @@ fn planner_findings(cx: &mut Ctx<'_>) {
     }
 }
 
-/// The bytes of a file the scan resolved, or a diagnostic saying why they cannot be read.
-pub(crate) fn read(cx: &mut Ctx<'_>, path: &str, source: &PathBuf) -> Option<Vec<u8>> {
-    match std::fs::read(source) {
-        Ok(bytes) => Some(bytes),
+/// The bytes of a file the scan resolved, read again under the scan's rules (a regular file
+/// within the size limit), or a diagnostic saying why they cannot be read.
+pub(crate) fn read(cx: &mut Ctx<'_>, path: &str, sql: &SqlFile) -> Option<Vec<u8>> {
+    match cx.tree.bytes_of(sql) {
+        Ok(bytes) => Some(bytes.into_owned()),
         Err(e) => {
-            cx.push(
-                &rules::UNREADABLE,
-                path,
-                format!("cannot read `{}`: {e}", source.display()),
-            );
+            cx.push(&rules::UNREADABLE, path, format!("cannot read: {e}"));
             None
         }
     }
@@ -139,6 +157,19 @@ pub(crate) fn read(cx: &mut Ctx<'_>, path: &str, source: &PathBuf) -> Option<Vec
 mod tests {
     use super::normalize;
     use std::path::Path;
+
+    #[test]
+    fn relative_paths_climb_to_the_common_folder() {
+        let from = Path::new("/c/govway/resources/sql_upgrade");
+        assert_eq!(
+            super::relative(from, Path::new("/c/govway/core/deploy/x.sql")),
+            "../../core/deploy/x.sql"
+        );
+        assert_eq!(
+            super::relative(from, Path::new("/c/govway/resources/sql_upgrade/s/x.sql")),
+            "s/x.sql"
+        );
+    }
 
     #[test]
     fn normalize_cancels_parent_components() {

@@ -3,7 +3,7 @@
 
 use super::Ctx;
 use crate::rules;
-use govup_planner::names::{is_calendar_date, looks_like_step};
+use govup_planner::names::{is_calendar_date, looks_like_step, near_step};
 use govup_planner::Line;
 use govup_schema_map::builtin_role;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -51,7 +51,7 @@ pub(super) fn check(cx: &mut Ctx<'_>) {
     }
     for name in &tree.other_entries {
         // Directories named like steps are steps or malformed steps; what is left is a file.
-        if looks_like_step(name) {
+        if looks_like_step(name) || near_step(name) {
             cx.push(
                 &rules::STRAY_FILE,
                 name.clone(),

@@ -133,7 +133,13 @@ fn a_patch_that_cannot_be_read_is_named() {
     assert_eq!(got.len(), 1, "{got:?}");
     assert!(
         got[0].starts_with(
-            "error L018 upgrade_1.0.0_to_1.0.1/sqlite/2024-01-01-configurazionePdD-patch.sql: cannot read: "
+            "error L018 upgrade_1.0.0_to_1.0.1/sqlite/2024-01-01-configurazionePdD-patch.sql: `"
+        ),
+        "{got:?}"
+    );
+    assert!(
+        got[0].ends_with(
+            "/2024-01-01-configurazionePdD-patch.sql` is a directory, not a regular file, and is not read"
         ),
         "{got:?}"
     );

@@ -169,7 +169,7 @@ fn sarif_describes_every_rule_and_locates_every_result() {
     let run0 = &v["runs"][0];
     assert_eq!(run0["tool"]["driver"]["name"], "govup-lint");
     let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), 29);
+    assert_eq!(rules.len(), 31);
     assert_eq!(
         rules[4],
         serde_json::json!({
