@@ -2,14 +2,27 @@
 //! patches that are entirely commented out, the database types govup cannot split, and the
 //! constructs `sqlparser` does not know.
 
+use crate::hostile::copy_with_links;
 use govup_lint::{lint, Severity};
 
 #[test]
 fn the_released_govway_tree_has_no_error() {
-    let Some(tree) = govup_testkit::corpus("govway/resources/sql_upgrade") else {
+    let Some(govway) = govup_testkit::corpus("govway") else {
         return;
     };
-    let report = lint(&tree, &[]).unwrap();
+    released_tree_has_no_error(&govway.join("resources/sql_upgrade"));
+    // Both link forms, whichever the corpus holds: a checkout has symlinks, an archive or a
+    // checkout without symlink support has link stubs.
+    for symlinks in [true, false] {
+        let copy = govup_testkit::scratch_dir("lint_corpus_links").join("govway");
+        copy_with_links(&govway, &copy, symlinks);
+        released_tree_has_no_error(&copy.join("resources/sql_upgrade"));
+        let _ = std::fs::remove_dir_all(copy.parent().unwrap());
+    }
+}
+
+fn released_tree_has_no_error(tree: &std::path::Path) {
+    let report = lint(tree, &[]).unwrap();
     let got: Vec<String> = report
         .diagnostics
         .iter()

@@ -3,3 +3,4 @@
 mod corpus;
 mod defects;
 mod fuzz;
+mod hostile;
