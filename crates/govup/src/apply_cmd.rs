@@ -54,7 +54,7 @@ impl Setup {
             args.db,
             &args.skip_role,
         )?;
-        let loaded = tree_input::load_for_apply(&args.dir, inst.db)?;
+        let loaded = tree_input::load_for_apply(&args.dir, inst.db, &args.read)?;
         let to = resolve_to(&args.to, &loaded.graph, &args.dir)?;
         Ok(Setup { inst, loaded, to })
     }

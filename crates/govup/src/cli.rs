@@ -80,6 +80,8 @@ pub struct PlanArgs {
     pub allow_lateral: bool,
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
+    #[command(flatten)]
+    pub read: crate::tree_input::TreeReadArgs,
 }
 
 #[derive(Args, Debug)]
@@ -134,6 +136,8 @@ pub struct ApplyArgs {
     pub log_dir: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
+    #[command(flatten)]
+    pub read: crate::tree_input::TreeReadArgs,
 }
 
 #[derive(Args, Debug)]
@@ -191,6 +195,8 @@ pub struct StatusArgs {
     pub dir: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
+    #[command(flatten)]
+    pub read: crate::tree_input::TreeReadArgs,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -231,6 +237,8 @@ pub struct GraphArgs {
     pub dir: PathBuf,
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     pub format: GraphFormat,
+    #[command(flatten)]
+    pub read: crate::tree_input::TreeReadArgs,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

@@ -6,7 +6,7 @@ use govup_planner::graph::{Edge, Node};
 use govup_planner::{DbSelection, Tree, VersionGraph};
 
 pub fn run(args: &GraphArgs) -> anyhow::Result<()> {
-    let loaded = tree_input::read(&args.dir, DbSelection::Some(vec![]))?;
+    let loaded = tree_input::read(&args.dir, DbSelection::Some(vec![]), &args.read)?;
     for f in loaded.tree.findings.iter().chain(&loaded.graph.findings) {
         eprintln!("warning: {f}");
     }

@@ -3,7 +3,7 @@
 
 use crate::failure::Failure;
 use clap::{Args, ValueEnum};
-use govup_lint::{lint, render_github, render_human, render_json, render_sarif, Severity};
+use govup_lint::{lint_with, render_github, render_human, render_json, render_sarif, Severity};
 use govup_planner::DbType;
 use std::path::PathBuf;
 
@@ -22,6 +22,8 @@ pub struct LintArgs {
     /// Fail (exit 1) on warnings too
     #[arg(long)]
     pub deny_warnings: bool,
+    #[command(flatten)]
+    pub read: crate::tree_input::TreeReadArgs,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -33,7 +35,8 @@ pub enum LintFormat {
 }
 
 pub fn run(args: &LintArgs) -> anyhow::Result<()> {
-    let report = lint(&args.dir, &args.db).map_err(Failure::usage)?;
+    let options = crate::tree_input::lint_options(&args.read);
+    let report = lint_with(&args.dir, &args.db, &options).map_err(Failure::usage)?;
     let absent: Vec<String> = args
         .db
         .iter()

@@ -17,7 +17,7 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<()> {
     };
     map.skip.extend(args.skip_role.iter().copied());
     let db = resolve_db(args.db, &map)?;
-    let loaded = tree_input::load_for(&args.dir, db)?;
+    let loaded = tree_input::load_for(&args.dir, db, &args.read)?;
     let contents = Contents::new(&loaded.tree, &loaded.graph, db);
     let to = match &args.to {
         ToVersion::Exactly(v) => v.clone(),

@@ -14,7 +14,7 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<()> {
     let st = status(&mut conns, &inst.map).map_err(apply_failure)?;
     let pending: Option<Vec<String>> = match (&args.dir, &st.version) {
         (Some(dir), Some((version, _))) => {
-            let loaded = tree_input::load_for(dir, inst.db)?;
+            let loaded = tree_input::load_for(dir, inst.db, &args.read)?;
             let contents = Contents::new(&loaded.tree, &loaded.graph, inst.db);
             let newest = loaded
                 .graph

@@ -7,6 +7,7 @@ mod corpus;
 mod exit_codes;
 mod graph;
 mod grouping_mysql;
+mod hostile_trees;
 mod lint;
 mod lock_scope;
 mod plan_output;
