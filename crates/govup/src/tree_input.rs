@@ -126,6 +126,22 @@ pub fn lint_options(how: &TreeReadArgs) -> ReadOptions {
     how.options()
 }
 
+fn graph(tree: Tree) -> Loaded {
+    let graph = VersionGraph::build(&tree);
+    let warnings = tree
+        .findings
+        .iter()
+        .chain(&graph.findings)
+        .filter(|f| !f.is_error())
+        .map(|f| f.to_string())
+        .collect();
+    Loaded {
+        tree,
+        graph,
+        warnings,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_size;
@@ -140,21 +156,5 @@ mod tests {
         assert!(parse_size("").is_err());
         assert!(parse_size("-1").is_err());
         assert!(parse_size("99999999999G").is_err());
-    }
-}
-
-fn graph(tree: Tree) -> Loaded {
-    let graph = VersionGraph::build(&tree);
-    let warnings = tree
-        .findings
-        .iter()
-        .chain(&graph.findings)
-        .filter(|f| !f.is_error())
-        .map(|f| f.to_string())
-        .collect();
-    Loaded {
-        tree,
-        graph,
-        warnings,
     }
 }

@@ -236,7 +236,7 @@ fn a_tree_with_no_step_is_an_error() {
         "the tree holds no step directory (upgrade_<FROM>_to_<TO>): is it the upgrade tree?"
             .to_string(),
     );
-    assert_eq!(defaults(&tree), [no_steps.clone()]);
+    assert_eq!(defaults(&tree), std::slice::from_ref(&no_steps));
     fs::create_dir(tree.join("sqlite")).unwrap();
     fs::write(tree.join("README.md"), "patches\n").unwrap();
     assert_eq!(defaults(&tree), [no_steps]);
