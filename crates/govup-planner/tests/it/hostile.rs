@@ -241,3 +241,33 @@ fn a_tree_with_no_step_is_an_error() {
     fs::write(tree.join("README.md"), "patches\n").unwrap();
     assert_eq!(defaults(&tree), [no_steps]);
 }
+
+#[test]
+fn a_baseline_that_is_not_a_version_is_never_quoted_at_length() {
+    let (tree, _) = trees("baseline");
+    fs::write(
+        tree.join("notes.txt"),
+        "first line of a private file\nsecond line\n",
+    )
+    .unwrap();
+    symlink(
+        "../notes.txt",
+        tree.join("upgrade_1.0.0_to_1.0.1/baseline-version.txt"),
+    )
+    .unwrap();
+    assert_eq!(
+        defaults(&tree),
+        [(
+            FindingKind::BaselineParse,
+            "upgrade_1.0.0_to_1.0.1/baseline-version.txt: baseline version does not parse: it is not one line holding a version such as 3.3.17".to_string()
+        )]
+    );
+    // A short text is a mistyped version: quoting it helps.
+    fs::remove_file(tree.join("upgrade_1.0.0_to_1.0.1/baseline-version.txt")).unwrap();
+    fs::write(
+        tree.join("upgrade_1.0.0_to_1.0.1/baseline-version.txt"),
+        "1.0\n",
+    )
+    .unwrap();
+    assert!(defaults(&tree)[0].1.contains("invalid version `1.0`"));
+}
