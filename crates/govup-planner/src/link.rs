@@ -99,6 +99,12 @@ impl Reader {
         }
     }
 
+    /// Whether the link `path` leads somewhere below the root; a link to nothing or into a
+    /// loop is an error.
+    pub fn read_folder_link(&self, path: &Path) -> Result<(), LinkError> {
+        self.resolve(path, None).map(|_| ())
+    }
+
     /// Reads `path`, following symlinks and link stubs to the file they finally name.
     pub fn read_through_links(&self, path: &Path) -> Result<Resolved, LinkError> {
         self.read_listed(path.to_path_buf(), None)

@@ -300,6 +300,13 @@ fn read_root_entry(
     let name = &entry.name;
     let path = root.join(name);
     if !is_dir(&path, entry.file_type) {
+        let step_like = looks_like_step(name) || near_step(name);
+        if step_like && entry.file_type.is_none_or(|t| t.is_symlink()) {
+            // A step linked to nothing, or into a loop, would vanish from the tree unnoticed.
+            if let Err(e) = reader.read_folder_link(&path) {
+                return RootEntry::Malformed(link_finding(name.clone(), &e));
+            }
+        }
         return RootEntry::Other(name.clone());
     }
     if !looks_like_step(name) {

@@ -89,7 +89,7 @@ fn links_out_of_the_repository_are_refused_in_both_forms() {
 }
 
 #[test]
-fn a_step_or_database_folder_linked_out_of_the_repository_is_refused() {
+fn a_step_or_database_folder_linked_out_of_the_repository_or_to_nothing_is_refused() {
     let (tree, outside) = trees("folders");
     fs::create_dir_all(outside.join("step/sqlite")).unwrap();
     fs::write(outside.join("step/info-patch.sql"), "-- [1.0.2]\n").unwrap();
@@ -99,6 +99,12 @@ fn a_step_or_database_folder_linked_out_of_the_repository_is_refused() {
         tree.join("upgrade_1.0.0_to_1.0.1/mysql"),
     )
     .unwrap();
+    symlink(
+        "upgrade_1.0.2_to_1.0.3",
+        tree.join("upgrade_1.0.2_to_1.0.3"),
+    )
+    .unwrap();
+    symlink("nowhere", tree.join("upgrade_1.0.3_to_1.0.4")).unwrap();
     let found = defaults(&tree);
     let kinds: Vec<_> = found
         .iter()
@@ -114,6 +120,14 @@ fn a_step_or_database_folder_linked_out_of_the_repository_is_refused() {
             (
                 FindingKind::LinkOutside,
                 "upgrade_1.0.1_to_1.0.2".to_string()
+            ),
+            (
+                FindingKind::BrokenLink,
+                "upgrade_1.0.2_to_1.0.3".to_string()
+            ),
+            (
+                FindingKind::BrokenLink,
+                "upgrade_1.0.3_to_1.0.4".to_string()
             ),
         ],
         "{found:?}"
