@@ -16,7 +16,7 @@
 //!
 //! | code | severity | check |
 //! |---|---|---|
-//! | L001 | error | a step directory is not named `upgrade_<FROM>_to_<TO>` |
+//! | L001 | error | a step directory is not named `upgrade_<FROM>_to_<TO>`, or a folder is named almost like one |
 //! | L002 | error | a `.sql` file in a database folder is not named `<YYYY-MM-DD>-<area>-patch.sql`, or its date is not a calendar date |
 //! | L003 | warning | an area that the built-in role table does not name (its patches go to `config`) |
 //! | L004 | warning | a stray file where only patches belong (in a database folder or a step directory; an `upgrade_*` file at the root) |
@@ -33,7 +33,7 @@
 //! | L015 | error | a broken link (symlink or link stub), or a loop of links |
 //! | L016 | error | an empty file |
 //! | L017 | error | bytes that are not UTF-8 |
-//! | L018 | error | a file or folder that cannot be read |
+//! | L018 | error | a file or folder that cannot be read; a FIFO, device or socket; a file over the size limit |
 //! | L019 | error | parity: a patch of one database folder is missing from another |
 //! | L020 | error | a step without `info-patch.sql` |
 //! | L021 | error | an `info-patch.sql` that does not name its step's target version (`[3.4.3]`) |
