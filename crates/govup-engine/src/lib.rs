@@ -46,6 +46,6 @@ pub use driver::{
 };
 pub use error::ApplyError;
 pub use events::{Observer, Outcome, PatchReport, PlannedStatement, Silent, StatementEvent};
-pub use origin::Source;
+pub use origin::{unknown_why, Source};
 pub use rehearse::{rehearse, Rehearsal};
 pub use status::{status, DbStatus};

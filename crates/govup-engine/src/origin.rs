@@ -21,6 +21,35 @@ pub fn from_history(rows: &[Row]) -> Option<Level> {
         .max()
 }
 
+/// The version a database is at when its history records no applied info-patch yet but holds
+/// rows of one step: the step was interrupted (on MySQL, an info-patch's `DELETE FROM db_info`
+/// may have committed before its `INSERT` failed), so the database is at that step's start.
+/// Several steps: the earliest. A crossing (`P.M.x`) names no exact start: None.
+pub fn from_unfinished_step(rows: &[Row]) -> Option<Level> {
+    let mut earliest: Option<Level> = None;
+    for row in rows {
+        match govup_planner::names::parse_step_dir(&row.step_dir) {
+            Ok(govup_planner::names::StepKind::Minor { from, .. }) => {
+                earliest = Some(earliest.map_or(from, |e| e.min(from)));
+            }
+            _ => return None,
+        }
+    }
+    earliest
+}
+
+/// What a database without a known version lacks, worded for what was actually found: a
+/// history table with rows says so rather than claiming there is none.
+pub fn unknown_why(describe: &str, rows: usize) -> String {
+    if rows == 0 {
+        format!("{describe}: govup_history records nothing and db_info names no version")
+    } else {
+        format!(
+            "{describe}: govup_history holds {rows} row(s) but no applied info-patch and no step govup can start from, and db_info names no version"
+        )
+    }
+}
+
 /// The version in GovWay's `db_info` notes (`[3.3.17] Database di GovWay`), if the table exists
 /// and says one. Several rows: the highest.
 pub fn from_db_info(db: &mut dyn Driver) -> Result<Option<Version>, DbError> {

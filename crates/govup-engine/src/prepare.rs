@@ -124,6 +124,18 @@ pub(crate) fn detect_start(
     if let Some(level) = levels.iter().min() {
         return Ok((Version::from(*level), Source::History));
     }
+    let unfinished: Vec<_> = targets
+        .iter()
+        .filter_map(|t| origin::from_unfinished_step(&rows.get(t)?.rows))
+        .collect();
+    if let Some(level) = unfinished.iter().min() {
+        return Ok((Version::from(*level), Source::History));
+    }
+    let recorded: usize = targets
+        .iter()
+        .filter_map(|t| rows.get(t))
+        .map(|r| r.rows.len())
+        .sum();
     let first = targets.first().cloned().unwrap_or(Target {
         url: None,
         schema: None,
@@ -133,10 +145,7 @@ pub(crate) fn detect_start(
     match origin::from_db_info(conn.driver.as_mut()) {
         Ok(Some(v)) => Ok((v, Source::DbInfo)),
         Ok(None) => Err(ApplyError::UnknownStart {
-            why: format!(
-                "{} has no govup_history and no db_info version",
-                conn.driver.describe()
-            ),
+            why: origin::unknown_why(&conn.driver.describe(), recorded),
         }),
         Err(error) => Err(ApplyError::History {
             conn: conn.driver.describe(),

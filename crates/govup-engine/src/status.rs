@@ -8,6 +8,8 @@ use govup_planner::Version;
 use govup_schema_map::{SchemaMap, Target};
 
 pub struct DbStatus {
+    /// History rows over every schema, whatever their status.
+    pub recorded: usize,
     /// None when neither govup's history nor `db_info` says a version.
     pub version: Option<(Version, Source)>,
     /// History rows that are failed or partial, with the schema they are in.
@@ -21,6 +23,8 @@ pub fn status(conns: &mut Connections, map: &SchemaMap) -> Result<DbStatus, Appl
     let mut levels = Vec::new();
     let mut unfinished = Vec::new();
     let mut applied = 0;
+    let mut interrupted = Vec::new();
+    let mut recorded = 0;
     let targets = map.info_patch_targets();
     for target in &targets {
         let conn = conns.for_target(target);
@@ -31,7 +35,11 @@ pub fn status(conns: &mut Connections, map: &SchemaMap) -> Result<DbStatus, Appl
                 conn: conn.driver.describe(),
                 error,
             })?;
-        levels.extend(origin::from_history(&rows));
+        match origin::from_history(&rows) {
+            Some(level) => levels.push(level),
+            None => interrupted.extend(origin::from_unfinished_step(&rows)),
+        }
+        recorded += rows.len();
         applied += rows.iter().filter(|r| r.status == Status::Applied).count();
         unfinished.extend(
             rows.into_iter()
@@ -39,11 +47,12 @@ pub fn status(conns: &mut Connections, map: &SchemaMap) -> Result<DbStatus, Appl
                 .map(|r| (target.clone(), r)),
         );
     }
-    if let Some(level) = levels.into_iter().min() {
+    if let Some(level) = levels.into_iter().min().or(interrupted.into_iter().min()) {
         return Ok(DbStatus {
             version: Some((Version::from(level), Source::History)),
             unfinished,
             applied,
+            recorded,
         });
     }
     let first = targets.first().cloned().unwrap_or(Target {
@@ -62,5 +71,6 @@ pub fn status(conns: &mut Connections, map: &SchemaMap) -> Result<DbStatus, Appl
         version,
         unfinished,
         applied,
+        recorded,
     })
 }

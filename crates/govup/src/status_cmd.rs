@@ -58,7 +58,7 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<()> {
         OutputFormat::Table => {
             match &st.version {
                 Some((v, s)) => println!("{describe} is at {v} (from {})", source(s)),
-                None => println!("{describe}: no govup_history and no db_info version"),
+                None => println!("{}", govup_engine::unknown_why(&describe, st.recorded)),
             }
             for (t, r) in &st.unfinished {
                 println!(

@@ -235,3 +235,75 @@ fn a_failing_statement_fixed_in_the_patch_needs_the_explicit_override() {
         BTreeSet::from(["applied | 9".to_string()])
     );
 }
+
+/// MariaDB commits the info-patch's `DELETE FROM db_info` before its `INSERT`: when the INSERT
+/// fails, db_info names no version. The same command, run again, starts from the step the
+/// history's rows belong to and finishes the info-patch at its INSERT.
+#[test]
+fn failed_info_patch_insert_then_same_command_resumes_from_the_history() {
+    let Some(db) = Scratch::new(Server::Mysql, "my_info") else {
+        return;
+    };
+    let root = govup_testkit::scratch_dir("my_info").join("tree");
+    let step = root.join("upgrade_1.0.0_to_1.0.1");
+    std::fs::create_dir_all(step.join("mysql")).unwrap();
+    std::fs::write(
+        root.join(PATCH),
+        "CREATE TABLE r1 (id INT PRIMARY KEY);\nINSERT INTO r1 VALUES (1);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        step.join("info-patch.sql"),
+        "DELETE FROM db_info;\nINSERT INTO db_info (major_version,minor_version,notes) VALUES (1,0,'[1.0.1] resume');\n",
+    )
+    .unwrap();
+    let mut conn = db.conn();
+    for sql in [
+        "CREATE TABLE db_info (major_version INT, minor_version INT, notes VARCHAR(255))",
+        "INSERT INTO db_info VALUES (1, 0, '[1.0.0] start')",
+        "CREATE TRIGGER no_insert BEFORE INSERT ON db_info FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'rejected once'",
+    ] {
+        conn.execute(sql).unwrap();
+    }
+    let tree = root.display().to_string();
+    let args = ["apply", "--dir", &tree, "--url", &db.url, "--to", "1.0.1"];
+    let first = govup(&args);
+    assert_eq!(first.code, 1, "{}", first.stderr);
+    assert!(first.stderr.contains("rejected once"), "{}", first.stderr);
+    assert_eq!(
+        db.query("SELECT COUNT(*) FROM db_info"),
+        BTreeSet::from(["0".to_string()])
+    );
+    // Nothing may claim the history table is missing while it holds rows.
+    let status = govup(&["status", "--url", &db.url]);
+    assert_eq!(status.code, 0, "{}", status.stderr);
+    assert!(
+        status.stdout.contains("is at 1.0.0 (from govup_history)"),
+        "{}",
+        status.stdout
+    );
+    assert!(
+        !status.stdout.contains("no govup_history"),
+        "{}",
+        status.stdout
+    );
+
+    conn.execute("DROP TRIGGER no_insert").unwrap();
+    let again = govup(&args);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(
+        db.query("SELECT notes FROM db_info"),
+        BTreeSet::from(["[1.0.1] resume".to_string()])
+    );
+    assert_eq!(
+        db.query("SELECT patch_path, status, statements_done FROM govup_history"),
+        BTreeSet::from([
+            format!("{PATCH} | applied | 2"),
+            "upgrade_1.0.0_to_1.0.1/info-patch.sql | applied | 2".to_string(),
+        ])
+    );
+    assert_eq!(
+        db.query("SELECT id FROM r1"),
+        BTreeSet::from(["1".to_string()])
+    );
+}
