@@ -124,6 +124,7 @@ pub fn apply(
                 conn: conn.driver.describe(),
                 error,
             })?;
+        crate::history::check(&read, crate::origin::from_history(&read))?;
         rows.insert(target.clone(), Recorded::new(read));
     }
     verify_checksums(job, &rows)?;

@@ -81,6 +81,12 @@ pub enum ApplyError {
         cause: Box<ApplyError>,
         restore: Box<ApplyError>,
     },
+    #[error("govup_history cannot be trusted: the row of {path} (step {step}): {what}")]
+    BadHistoryRow {
+        path: String,
+        step: String,
+        what: String,
+    },
     #[error("cannot commit on {conn}: {error}")]
     Commit { conn: String, error: DbError },
 }
@@ -127,6 +133,9 @@ impl ApplyError {
             ],
             ApplyError::ChangedPartial { .. } => vec![
                 "restore the patch as it was, or pass --continue-changed-patch to run the new file from the first statement not recorded as done".into(),
+            ],
+            ApplyError::BadHistoryRow { .. } => vec![
+                "check in the database what that patch did, then correct the row (status, statements_done) or delete it, and run the command again".into(),
             ],
             ApplyError::ChangedApplied { .. } => vec![
                 "restore the file, or ship the change as a new patch in a new step".into(),

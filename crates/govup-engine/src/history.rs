@@ -293,6 +293,42 @@ impl<'d> Table<'d> {
     }
 }
 
+/// Refuses a history that cannot be trusted to resume from: statement counts no run can
+/// produce, or a failed or partial row in a step the database is already past (`at`, the
+/// version its applied info-patches say). Apply and status both ask this, so they agree.
+pub fn check(rows: &[Row], at: Option<govup_planner::Level>) -> Result<(), crate::ApplyError> {
+    for row in rows {
+        let bad = |what: String| crate::ApplyError::BadHistoryRow {
+            path: row.patch_path.clone(),
+            step: row.step_dir.clone(),
+            what,
+        };
+        let (done, total) = (row.statements_done, row.statements_total);
+        if done < 0 || total < 0 || done > total {
+            return Err(bad(format!(
+                "{done} of {total} statements done cannot happen"
+            )));
+        }
+        if row.status == Status::Applied {
+            continue;
+        }
+        let step_target = row
+            .target_version
+            .parse::<govup_planner::Version>()
+            .ok()
+            .map(|v| v.level());
+        if let (Some(at), Some(target)) = (at, step_target) {
+            if target <= at {
+                return Err(bad(format!(
+                    "it is {} but the database is already at {at}, past that step",
+                    row.status.as_str()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// One row's cells as text, in [`COLUMNS`] order (for a driver's bulk path).
 pub fn cells(row: &Row) -> Vec<Option<String>> {
     vec![

@@ -35,6 +35,7 @@ pub fn status(conns: &mut Connections, map: &SchemaMap) -> Result<DbStatus, Appl
                 conn: conn.driver.describe(),
                 error,
             })?;
+        crate::history::check(&rows, origin::from_history(&rows))?;
         match origin::from_history(&rows) {
             Some(level) => levels.push(level),
             None => interrupted.extend(origin::from_unfinished_step(&rows)),

@@ -292,3 +292,60 @@ fn a_patch_that_commits_is_refused_before_anything_is_written() {
         .unwrap();
     assert!(tables.is_empty(), "{tables:?}");
 }
+
+/// A history row that no run can leave (a failed or partial patch in a step the database is
+/// past, or impossible statement counts): `apply` and `status` both refuse, naming the row.
+#[test]
+fn a_tampered_history_row_is_refused_by_apply_and_status_alike() {
+    let samples = samples();
+    let patch = "upgrade_1.0.0_to_1.0.1/sqlite/2024-01-15-runtimePdD-patch.sql";
+    for (tag, tamper, what) in [
+        (
+            "tamper_failed",
+            "status = 'failed'",
+            "it is failed but the database is already at 1.0.2, past that step",
+        ),
+        (
+            "tamper_partial",
+            "status = 'partial', statements_done = 1",
+            "it is partial but the database is already at 1.0.2, past that step",
+        ),
+        (
+            "tamper_99",
+            "statements_done = 99, statements_total = 4",
+            "99 of 4 statements done cannot happen",
+        ),
+        (
+            "tamper_neg",
+            "statements_done = -5, statements_total = 4",
+            "-5 of 4 statements done cannot happen",
+        ),
+    ] {
+        let (url, _) = sqlite_scratch(tag);
+        let run = govup(&[
+            "apply", "--dir", &samples, "--url", &url, "--from", "1.0.0", "--to", "1.0.2",
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        crate::support::connect(&url)
+            .execute(&format!(
+                "UPDATE govup_history SET {tamper} WHERE patch_path = '{patch}'"
+            ))
+            .unwrap();
+        let headline = format!(
+            "error: govup_history cannot be trusted: the row of {patch} (step upgrade_1.0.0_to_1.0.1): {what}\n  check in the database what that patch did, then correct the row (status, statements_done) or delete it, and run the command again\n"
+        );
+        let apply = govup(&["apply", "--dir", &samples, "--url", &url, "--to", "latest"]);
+        assert_eq!(
+            (apply.code, apply.stderr.as_str()),
+            (1, headline.as_str()),
+            "{tag}"
+        );
+        let status = govup(&["status", "--url", &url]);
+        assert_eq!(
+            (status.code, status.stderr.as_str()),
+            (1, headline.as_str()),
+            "{tag}"
+        );
+        assert_eq!(status.stdout, "", "{tag}");
+    }
+}

@@ -151,6 +151,7 @@ impl Drop for Scratch {
 pub fn connect(url: &str) -> Box<dyn Driver> {
     let driver = match govup_engine::url::db_type_of(url) {
         Some(govup_planner::DbType::Mysql) => govup_driver_mysql::connect(url),
+        Some(govup_planner::DbType::Sqlite) => govup_driver_sqlite::connect(url),
         _ => govup_driver_postgres::connect(url),
     };
     driver.unwrap_or_else(|e| panic!("{url}: {e}"))
