@@ -15,6 +15,8 @@ use govup_planner::{plan, Contents, DbType, Request, SkipReason, Tree, Version, 
 use govup_schema_map::{route, Disposition, RoutedPlan, SchemaMap, Target};
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// How much one transaction covers, where the database can roll DDL back. Where it cannot
@@ -48,6 +50,9 @@ pub struct Options {
     pub continue_changed: bool,
     pub govup_version: String,
     pub backup: Option<BackupOptions>,
+    /// Set (by a SIGINT or SIGTERM handler) to stop at the next safe point: before the next
+    /// patch, or before the next statement where each statement commits on its own.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 /// `--backup DIR` and what goes with it.
@@ -414,6 +419,13 @@ fn write(
     let mut next = 0;
     while next < runs.len() {
         let run = &runs[next];
+        if exec.stopped() {
+            // What is open is given up as a whole; what committed is in the history.
+            exec.rollback_all();
+            return Err(ApplyError::Interrupted {
+                before: run.path.clone(),
+            });
+        }
         if current_step != Some(run.step) {
             if let Some(previous) = current_step {
                 exec.end_step()?;

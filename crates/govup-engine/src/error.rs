@@ -87,6 +87,8 @@ pub enum ApplyError {
         step: String,
         what: String,
     },
+    #[error("interrupted by a signal: stopped before {before}")]
+    Interrupted { before: String },
     #[error("cannot commit on {conn}: {error}")]
     Commit { conn: String, error: DbError },
 }
@@ -133,6 +135,9 @@ impl ApplyError {
             ],
             ApplyError::ChangedPartial { .. } => vec![
                 "restore the patch as it was, or pass --continue-changed-patch to run the new file from the first statement not recorded as done".into(),
+            ],
+            ApplyError::Interrupted { .. } => vec![
+                "what completed is recorded in govup_history, anything unfinished was rolled back: run the same command again to resume".into(),
             ],
             ApplyError::BadHistoryRow { .. } => vec![
                 "check in the database what that patch did, then correct the row (status, statements_done) or delete it, and run the command again".into(),

@@ -31,6 +31,13 @@ pub(crate) struct Executor<'c, 'o> {
 }
 
 impl Executor<'_, '_> {
+    pub(crate) fn stopped(&self) -> bool {
+        self.opts
+            .stop
+            .as_ref()
+            .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst))
+    }
+
     pub(crate) fn per_step(&self) -> bool {
         self.caps.transactional_ddl && self.tx == TxMode::Step
     }
@@ -475,6 +482,13 @@ impl Executor<'_, '_> {
         });
         let last = run.statements.len().saturating_sub(1);
         for (i, stmt) in run.statements.iter().enumerate().skip(run.first) {
+            // Each statement committed with its progress: stopping here leaves a partial row
+            // that the next run resumes from.
+            if self.stopped() {
+                return Err(ApplyError::Interrupted {
+                    before: format!("{}:{}", run.path, stmt.line),
+                });
+            }
             let progress = if i == last {
                 let mut row = self.row(run, Status::Applied, run.statements.len(), &started_at);
                 row.finished_at = Some(history::now());

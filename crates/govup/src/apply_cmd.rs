@@ -7,8 +7,8 @@ use crate::progress::Progress;
 use crate::step_log::{StepLog, Tee};
 use crate::{connect, target, tree_input};
 use govup_engine::{
-    apply, ApplyError, BackupOptions, Connections, Job, Options, Outcome, Report, Source, Start,
-    TxMode,
+    apply, ApplyError, BackupOptions, Connections, Job, Options, Outcome, PatchReport, Report,
+    Source, Start, TxMode,
 };
 use serde::Serialize;
 
@@ -21,12 +21,26 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<()> {
     } else {
         connect::connect
     };
-    let mut conns = Connections::open(&setup.inst.url, &setup.inst.map, &mut connector)
-        .map_err(apply_failure)?;
     let json = matches!(args.format, OutputFormat::Json);
     let mut observer = observer(args, json || args.dry_run)?;
-    let mut report = apply(&job, &mut conns, &opts, &mut observer).map_err(apply_failure)?;
+    let result = Connections::open(&setup.inst.url, &setup.inst.map, &mut connector)
+        .and_then(|mut conns| apply(&job, &mut conns, &opts, &mut observer))
+        .map_err(apply_failure);
+    let done = std::mem::take(&mut observer.0.done);
     drop(observer);
+    let mut report = match result {
+        Ok(report) => report,
+        Err(failure) => {
+            // A script reading stdout learns what ran before the failure, not just that it failed.
+            if json {
+                out!(
+                    "{}",
+                    render_json_failure(&setup, args.dry_run, &done, &failure)?
+                );
+            }
+            return Err(failure.into());
+        }
+    };
     report
         .warnings
         .splice(0..0, setup.loaded.warnings.iter().cloned());
@@ -35,7 +49,7 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<()> {
         (OutputFormat::Table, true) => render_dry_run(&report),
         (OutputFormat::Table, false) => render_summary(&report),
     };
-    print!("{out}");
+    out!("{out}");
     Ok(())
 }
 
@@ -91,6 +105,8 @@ pub fn options(args: &ApplyArgs) -> Options {
             each_step: args.backup_each_step,
             restore_on_failure: args.restore_on_failure,
         }),
+        // A dry run writes nothing: an interrupt may end it at once.
+        stop: (!args.dry_run).then(crate::signals::install),
     }
 }
 
@@ -133,14 +149,14 @@ struct Counts {
     infos: usize,
 }
 
-fn counts(report: &Report) -> Counts {
+fn counts(patches: &[PatchReport]) -> Counts {
     let mut c = Counts {
         applied: 0,
         skipped: 0,
         already: 0,
         infos: 0,
     };
-    for p in &report.patches {
+    for p in patches {
         match (&p.outcome, p.info) {
             (Outcome::Applied { .. } | Outcome::Resumed { .. }, true) => c.infos += 1,
             (Outcome::Applied { .. } | Outcome::Resumed { .. }, false) => c.applied += 1,
@@ -169,7 +185,7 @@ fn render_summary(report: &Report) -> String {
         }
         return out;
     }
-    let c = counts(report);
+    let c = counts(&report.patches);
     if c.applied + c.infos == 0 {
         out = format!(
             "nothing to do: every patch of {} -> {} is already applied on {}\n",
@@ -293,50 +309,8 @@ struct JsonStatement<'a> {
 
 fn render_json(report: &Report, dry_run: bool) -> anyhow::Result<String> {
     let plan = &report.plan.plan;
-    let c = counts(report);
-    let patches = report
-        .patches
-        .iter()
-        .map(|p| {
-            let (outcome, reason, statements, duration_ms) = match &p.outcome {
-                Outcome::Applied {
-                    statements,
-                    duration,
-                } => (
-                    "applied",
-                    None,
-                    Some(*statements),
-                    Some(duration.as_millis()),
-                ),
-                Outcome::Resumed {
-                    statements,
-                    duration,
-                    ..
-                } => (
-                    "resumed",
-                    None,
-                    Some(*statements),
-                    Some(duration.as_millis()),
-                ),
-                Outcome::Skipped(why) => ("skipped", Some(why.as_str()), None, None),
-                Outcome::AlreadyApplied => ("already_applied", None, None, None),
-                Outcome::RoleSkipped => ("role_skipped", None, None, None),
-                Outcome::WouldApply { statements } => {
-                    ("would_apply", None, Some(*statements), None)
-                }
-            };
-            JsonPatch {
-                step: &p.step,
-                path: &p.path,
-                info_patch: p.info,
-                schema: p.target.schema.as_deref(),
-                outcome,
-                reason,
-                statements,
-                duration_ms,
-            }
-        })
-        .collect();
+    let c = counts(&report.patches);
+    let patches = report.patches.iter().map(json_patch).collect();
     let doc = JsonReport {
         format: "govup-apply/1",
         dry_run,
@@ -364,6 +338,93 @@ fn render_json(report: &Report, dry_run: bool) -> anyhow::Result<String> {
             })
             .collect(),
         warnings: &report.warnings,
+    };
+    Ok(serde_json::to_string_pretty(&doc)? + "\n")
+}
+
+fn json_patch(p: &PatchReport) -> JsonPatch<'_> {
+    let (outcome, reason, statements, duration_ms) = match &p.outcome {
+        Outcome::Applied {
+            statements,
+            duration,
+        } => (
+            "applied",
+            None,
+            Some(*statements),
+            Some(duration.as_millis()),
+        ),
+        Outcome::Resumed {
+            statements,
+            duration,
+            ..
+        } => (
+            "resumed",
+            None,
+            Some(*statements),
+            Some(duration.as_millis()),
+        ),
+        Outcome::Skipped(why) => ("skipped", Some(why.as_str()), None, None),
+        Outcome::AlreadyApplied => ("already_applied", None, None, None),
+        Outcome::RoleSkipped => ("role_skipped", None, None, None),
+        Outcome::WouldApply { statements } => ("would_apply", None, Some(*statements), None),
+    };
+    JsonPatch {
+        step: &p.step,
+        path: &p.path,
+        info_patch: p.info,
+        schema: p.target.schema.as_deref(),
+        outcome,
+        reason,
+        statements,
+        duration_ms,
+    }
+}
+
+/// The failure of `--format json`: the report's fields that are known, the patches that
+/// completed before the failure, and `error`.
+#[derive(Serialize)]
+struct JsonFailure<'a> {
+    format: &'static str,
+    dry_run: bool,
+    db: String,
+    to: String,
+    patches: Vec<JsonPatch<'a>>,
+    applied: usize,
+    already_applied: usize,
+    info_patches: usize,
+    warnings: &'a [String],
+    error: JsonError<'a>,
+}
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    message: &'a str,
+    details: &'a [String],
+    exit_code: u8,
+}
+
+fn render_json_failure(
+    setup: &Setup,
+    dry_run: bool,
+    done: &[PatchReport],
+    failure: &Failure,
+) -> anyhow::Result<String> {
+    let c = counts(done);
+    let doc = JsonFailure {
+        format: "govup-apply/1",
+        dry_run,
+        db: setup.inst.db.to_string(),
+        to: setup.to.to_string(),
+        patches: done.iter().map(json_patch).collect(),
+        applied: c.applied,
+        already_applied: c.already,
+        info_patches: c.infos,
+        warnings: &setup.loaded.warnings,
+        error: JsonError {
+            message: &failure.headline,
+            details: &failure.details,
+            exit_code: failure.exit as u8,
+        },
     };
     Ok(serde_json::to_string_pretty(&doc)? + "\n")
 }

@@ -53,15 +53,15 @@ impl std::error::Error for Failure {}
 pub fn report(err: &anyhow::Error) -> u8 {
     match err.downcast_ref::<Failure>() {
         Some(failure) => {
-            eprintln!("error: {}", failure.headline);
+            errln!("error: {}", failure.headline);
             for line in &failure.details {
-                eprintln!("  {line}");
+                errln!("  {line}");
             }
             failure.exit as u8
         }
         None => {
             let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
-            eprintln!("error: {}", chain.join(": "));
+            errln!("error: {}", chain.join(": "));
             Exit::Failed as u8
         }
     }

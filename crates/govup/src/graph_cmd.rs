@@ -8,13 +8,13 @@ use govup_planner::{DbSelection, Tree, VersionGraph};
 pub fn run(args: &GraphArgs) -> anyhow::Result<()> {
     let loaded = tree_input::read(&args.dir, DbSelection::Some(vec![]), &args.read)?;
     for f in loaded.tree.findings.iter().chain(&loaded.graph.findings) {
-        eprintln!("warning: {f}");
+        errln!("warning: {f}");
     }
     let out = match args.format {
         GraphFormat::Dot => dot(&loaded.tree, &loaded.graph),
         GraphFormat::Mermaid => mermaid(&loaded.tree, &loaded.graph),
     };
-    print!("{out}");
+    out!("{out}");
     Ok(())
 }
 

@@ -57,7 +57,7 @@ pub fn run(args: &LintArgs) -> anyhow::Result<()> {
         LintFormat::Github => render_github(&report),
         LintFormat::Sarif => render_sarif(&report),
     };
-    print!("{out}");
+    out!("{out}");
     let summary = format!("{} in {}", report.summary(), args.dir.display());
     if report.fails(args.deny_warnings) {
         let why = if report.count(Severity::Error) == 0 {
@@ -67,6 +67,6 @@ pub fn run(args: &LintArgs) -> anyhow::Result<()> {
         };
         return Err(Failure::failed(format_args!("{summary}{why}")).into());
     }
-    eprintln!("lint: {summary}");
+    errln!("lint: {summary}");
     Ok(())
 }

@@ -1,16 +1,31 @@
 //! `govup`: the command line. Glue only: it parses arguments, calls the library crates and
 //! prints; every rule lives in a library.
 
+/// `print!` that never panics: see [`output`].
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::output::out(&format!($($arg)*)) };
+}
+/// `println!` that never panics: see [`output`].
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::output::out(&format!("{}\n", format_args!($($arg)*))) };
+}
+/// `eprintln!` that never panics: see [`output`].
+macro_rules! errln {
+    ($($arg:tt)*) => { $crate::output::err(&format!("{}\n", format_args!($($arg)*))) };
+}
+
 mod apply_cmd;
 mod cli;
 mod connect;
 mod failure;
 mod graph_cmd;
 mod lint_cmd;
+mod output;
 mod plan_cmd;
 mod progress;
 mod rehearse_cmd;
 mod restore_cmd;
+mod signals;
 mod status_cmd;
 mod step_log;
 mod target;

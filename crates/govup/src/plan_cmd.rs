@@ -39,7 +39,7 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<()> {
         .splice(0..0, loaded.warnings.iter().cloned());
     let routed = route(planned, &map);
     match args.format {
-        OutputFormat::Table => print!("{}", render_table(&routed)),
+        OutputFormat::Table => out!("{}", render_table(&routed)),
         // Streamed: the document of a 100k-patch plan is tens of megabytes.
         OutputFormat::Json => {
             let stdout = std::io::stdout();

@@ -10,6 +10,8 @@ pub struct Progress {
     bar: Option<ProgressBar>,
     quiet: bool,
     step: Option<StepTally>,
+    /// Every patch reported done, for a report of what ran when the apply fails.
+    pub done: Vec<PatchReport>,
 }
 
 /// What the current step did, for its summary line.
@@ -27,6 +29,7 @@ impl Progress {
             bar: None,
             quiet,
             step: None,
+            done: Vec::new(),
         }
     }
 
@@ -36,7 +39,7 @@ impl Progress {
         }
         match &self.bar {
             Some(bar) => bar.println(text),
-            None => eprintln!("{text}"),
+            None => errln!("{text}"),
         }
     }
 }
@@ -78,6 +81,7 @@ impl Observer for Progress {
     }
 
     fn patch_done(&mut self, report: &PatchReport) {
+        self.done.push(report.clone());
         let schema = report.target.schema.as_deref().unwrap_or("(default)");
         match &report.outcome {
             Outcome::Applied { .. } => {
@@ -128,7 +132,7 @@ impl Observer for Progress {
         // JSON or SQL: they never mix with it.
         match &self.bar {
             Some(bar) => bar.println(text),
-            None => eprintln!("{text}"),
+            None => errln!("{text}"),
         }
     }
 }

@@ -33,18 +33,18 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<()> {
             "error": failure,
             "left_behind": r.left_behind,
         });
-        println!("{}", serde_json::to_string_pretty(&doc)?);
+        outln!("{}", serde_json::to_string_pretty(&doc)?);
     } else {
-        println!("rehearsed on {} (dropped afterwards)", r.copies.join(", "));
+        outln!("rehearsed on {} (dropped afterwards)", r.copies.join(", "));
         for (dir, n, stmts, ms) in &steps {
-            println!("  {dir}: {n} patch(es), {stmts} statement(s), {ms} ms");
+            outln!("  {dir}: {n} patch(es), {stmts} statement(s), {ms} ms");
         }
         if failure.is_none() {
-            println!("rehearsal succeeded: the upgrade would run cleanly");
+            outln!("rehearsal succeeded: the upgrade would run cleanly");
         }
     }
     for left in &r.left_behind {
-        eprintln!("warning: a copy could not be dropped: {left}");
+        errln!("warning: a copy could not be dropped: {left}");
     }
     match r.result {
         Ok(_) => Ok(()),

@@ -11,7 +11,7 @@ pub fn run(args: &RestoreArgs) -> anyhow::Result<()> {
     let mut conns =
         Connections::open(&inst.url, &inst.map, &mut connect::connect).map_err(apply_failure)?;
     let set = restore_by_hand(&mut conns, &args.dir).map_err(apply_failure)?;
-    println!(
+    outln!(
         "restored {} schema(s) of {} to version {} from {}",
         set.entries.len(),
         conns.main().driver.describe(),

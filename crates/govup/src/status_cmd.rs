@@ -53,15 +53,15 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<()> {
                 })).collect::<Vec<_>>(),
                 "pending_steps": pending,
             });
-            println!("{}", serde_json::to_string_pretty(&doc)?);
+            outln!("{}", serde_json::to_string_pretty(&doc)?);
         }
         OutputFormat::Table => {
             match &st.version {
-                Some((v, s)) => println!("{describe} is at {v} (from {})", source(s)),
-                None => println!("{}", govup_engine::unknown_why(&describe, st.recorded)),
+                Some((v, s)) => outln!("{describe} is at {v} (from {})", source(s)),
+                None => outln!("{}", govup_engine::unknown_why(&describe, st.recorded)),
             }
             for (t, r) in &st.unfinished {
-                println!(
+                outln!(
                     "unfinished: {} in {}: {} ({} of {} statements){}",
                     r.patch_path,
                     t.schema.as_deref().unwrap_or("(default)"),
@@ -75,14 +75,14 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<()> {
                 );
             }
             match &pending {
-                Some(steps) if steps.is_empty() => println!("up to date with the tree"),
+                Some(steps) if steps.is_empty() => outln!("up to date with the tree"),
                 Some(steps) => {
-                    println!(
+                    outln!(
                         "{} step(s) pending to the newest version of the tree:",
                         steps.len()
                     );
                     for s in steps {
-                        println!("  {s}");
+                        outln!("  {s}");
                     }
                 }
                 None => {}

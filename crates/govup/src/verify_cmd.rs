@@ -56,18 +56,18 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<()> {
                     "kind": d.kind, "object": d.object, "left": d.left, "right": d.right,
                 })).collect::<Vec<_>>(),
             });
-            println!("{}", serde_json::to_string_pretty(&doc)?);
+            outln!("{}", serde_json::to_string_pretty(&doc)?);
         }
         OutputFormat::Table => {
             if differences.is_empty() {
-                println!(
+                outln!(
                     "{me} and {label} have the same catalog ({} tables)",
                     ours.tables.len()
                 );
             } else {
-                println!("--- {me}\n+++ {label}");
+                outln!("--- {me}\n+++ {label}");
                 for d in &differences {
-                    println!("{}", render(d));
+                    outln!("{}", render(d));
                 }
             }
         }

@@ -86,6 +86,7 @@ impl Db {
             continue_changed: false,
             govup_version: "test".into(),
             backup: None,
+            stop: None,
         };
         let mut conns = Connections::from_drivers(self.connect(), vec![]);
         apply(&job, &mut conns, &opts, &mut Silent)

@@ -349,3 +349,58 @@ fn a_tampered_history_row_is_refused_by_apply_and_status_alike() {
         assert_eq!(status.stdout, "", "{tag}");
     }
 }
+
+/// `--format json` prints its report on a failure too: what completed, and an `error` object
+/// with the stderr headline, its detail lines and the exit code.
+#[test]
+fn a_failed_json_apply_prints_the_report_with_its_error() {
+    let (url, _) = sqlite_scratch("failsjson");
+    let run = govup(&[
+        "apply",
+        "--dir",
+        &fixture("failing"),
+        "--url",
+        &url,
+        "--from",
+        "1.0.0",
+        "--to",
+        "1.0.2",
+        "--tx",
+        "step",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON document");
+    assert_eq!(doc["format"], "govup-apply/1");
+    assert_eq!(doc["to"], "1.0.2");
+    let headline = "upgrade_1.0.1_to_1.0.2/sqlite/2024-02-01-archiviComunicazioni-patch.sql:3: statement failed: CREATE INDEX trace_b_missing ON trace_b (missing_column): no such column: missing_column";
+    assert_eq!(doc["error"]["message"], headline);
+    assert_eq!(
+        doc["error"]["details"],
+        serde_json::json!(["rolled back: the database is as it was before this transaction"])
+    );
+    assert_eq!(doc["error"]["exit_code"], 1);
+    // The first step committed on its own (--tx step) and is reported.
+    let steps: Vec<&str> = doc["patches"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["step"].as_str().unwrap())
+        .collect();
+    assert!(!steps.is_empty(), "{}", run.stdout);
+    assert!(
+        steps.iter().all(|s| *s == "upgrade_1.0.0_to_1.0.1"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        doc["applied"].as_u64().unwrap() + doc["info_patches"].as_u64().unwrap(),
+        steps.len() as u64
+    );
+    assert!(
+        run.stderr.contains(&format!("error: {headline}")),
+        "{}",
+        run.stderr
+    );
+}
