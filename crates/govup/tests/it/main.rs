@@ -8,6 +8,7 @@ mod exit_codes;
 mod graph;
 mod grouping_mysql;
 mod hostile_trees;
+mod interrupt;
 mod lint;
 mod lock_scope;
 mod plan_output;
