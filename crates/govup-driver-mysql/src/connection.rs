@@ -269,6 +269,10 @@ impl Driver for MySqlConnection {
     fn drop_scratch(&mut self, url: &str) -> Result<(), DbError> {
         crate::scratch::drop(self, url)
     }
+
+    fn idle_scratch(&mut self) -> Result<Vec<govup_engine::driver::IdleScratch>, DbError> {
+        crate::scratch::idle(self)
+    }
 }
 
 /// A cell as text. The text protocol sends every value as bytes; the other variants only come

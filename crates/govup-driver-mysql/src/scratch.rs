@@ -6,7 +6,7 @@
 use std::process::Stdio;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use govup_engine::driver::{DbError, Dialect};
+use govup_engine::driver::{DbError, Dialect, IdleScratch};
 
 use crate::connect_url::ConnectUrl;
 use crate::connection::MySqlConnection;
@@ -162,6 +162,45 @@ pub fn drop(c: &mut MySqlConnection, url: &str) -> Result<(), DbError> {
         DIALECT.quote_ident(&name)
     ))
     .map(|_| ())
+}
+
+/// Scratch databases of the connection's database that no visible session uses (sessions of
+/// other users show only with the PROCESS privilege).
+pub fn idle(c: &mut MySqlConnection) -> Result<Vec<IdleScratch>, DbError> {
+    let source = databases::resolve(c, None)?;
+    let sql = "SELECT s.schema_name FROM information_schema.schemata s WHERE NOT EXISTS \
+               (SELECT 1 FROM information_schema.processlist p WHERE p.db = s.schema_name)";
+    let mut found = Vec::new();
+    for row in govup_engine::Driver::query(c, sql)? {
+        let Some(name) = row.into_iter().next().flatten() else {
+            continue;
+        };
+        if !is_scratch_name(&name) {
+            continue;
+        }
+        let mut parts = name.rsplitn(4, '_');
+        let (Some(Ok(n)), Some(Ok(pid)), Some(kind)) = (
+            parts.next().map(str::parse::<u32>),
+            parts.next().map(str::parse::<u32>),
+            parts.next(),
+        ) else {
+            continue;
+        };
+        let kind = if kind == Kind::Copy.word() {
+            Kind::Copy
+        } else {
+            Kind::Empty
+        };
+        // Only this database's own scratch names: rebuilt from it, exactly.
+        if scratch_name(&source, kind, pid, n) == name {
+            found.push(IdleScratch {
+                url: url_with_database(c.url_text(), &name)?,
+                name,
+                pid,
+            });
+        }
+    }
+    Ok(found)
 }
 
 /// `<source>_govup_<kind>_<pid>_<n>`, the source cut short when the whole would pass the

@@ -339,4 +339,8 @@ impl Driver for PgConnection {
     fn drop_scratch(&mut self, url: &str) -> Result<(), DbError> {
         scratch::drop_scratch(self, url)
     }
+
+    fn idle_scratch(&mut self) -> Result<Vec<govup_engine::driver::IdleScratch>, DbError> {
+        scratch::idle(self)
+    }
 }

@@ -20,6 +20,7 @@
 use std::process::Stdio;
 use std::sync::atomic::{AtomicU32, Ordering};
 
+use govup_engine::driver::IdleScratch;
 use govup_engine::{DbError, Dialect, Driver};
 
 use crate::cells::{optional, text};
@@ -80,6 +81,45 @@ pub fn drop_scratch(conn: &mut PgConnection, scratch_url: &str) -> Result<(), Db
             e.message
         ))
     })
+}
+
+/// Scratch databases of the current database that no session is connected to.
+pub fn idle(conn: &mut PgConnection) -> Result<Vec<IdleScratch>, DbError> {
+    let current = namespace::current_database(conn)?;
+    let sql = "SELECT d.datname FROM pg_catalog.pg_database d WHERE NOT EXISTS \
+               (SELECT 1 FROM pg_catalog.pg_stat_activity a WHERE a.datname = d.datname)";
+    let mut found = Vec::new();
+    for row in conn.query(sql)? {
+        let name = text(&row, 0, "a database name")?;
+        let Some((kind, pid, n)) = scratch_parts(&name) else {
+            continue;
+        };
+        // Only this database's own scratch names: rebuilt from it, byte for byte.
+        if scratch_name(&current, kind, pid, n) == name {
+            found.push(IdleScratch {
+                url: url::with_database(&conn.target().url, &name),
+                name,
+                pid,
+            });
+        }
+    }
+    Ok(found)
+}
+
+/// (kind, pid, n) of a name [`scratch_name`] produces.
+fn scratch_parts(name: &str) -> Option<(&'static str, u32, u32)> {
+    if !is_scratch_name(name) {
+        return None;
+    }
+    let mut parts = name.rsplitn(4, '_');
+    let n = parts.next()?.parse().ok()?;
+    let pid = parts.next()?.parse().ok()?;
+    let kind = match parts.next()? {
+        COPY => COPY,
+        EMPTY => EMPTY,
+        _ => return None,
+    };
+    Some((kind, pid, n))
 }
 
 fn drop_sql(name: &str) -> String {

@@ -251,6 +251,22 @@ pub trait Driver {
     fn drop_scratch(&mut self, _url: &str) -> Result<(), DbError> {
         Err(unsupported(self.dialect(), "scratch databases"))
     }
+
+    /// The scratch databases `create_scratch` made beside this database (their names rebuilt
+    /// exactly from this database's name) that no session is connected to now: candidates
+    /// left by a govup that was killed. None where the driver has no scratch databases.
+    fn idle_scratch(&mut self) -> Result<Vec<IdleScratch>, DbError> {
+        Ok(vec![])
+    }
+}
+
+/// A scratch database no session uses, from [`Driver::idle_scratch`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdleScratch {
+    pub url: String,
+    pub name: String,
+    /// The process id its name holds: the govup that created it.
+    pub pid: u32,
 }
 
 /// [`Driver::execute_many`] one statement at a time: the default, and the fallback of drivers

@@ -38,6 +38,46 @@ fn refuse_schemas_outside_the_copies(
     Ok(())
 }
 
+/// Drops the scratch databases a killed govup left beside the originals: those no session uses
+/// whose name holds the id of a process no longer running on this host. A failure to list or
+/// drop them does not stop the rehearsal; it is said.
+fn drop_abandoned_copies(originals: &mut Connections, observer: &mut dyn Observer) {
+    for conn in originals.list.iter_mut() {
+        let idle = match conn.driver.idle_scratch() {
+            Ok(idle) => idle,
+            Err(e) => {
+                observer.note(&format!(
+                    "warning: cannot list leftover scratch databases beside {}: {e}",
+                    conn.driver.describe()
+                ));
+                continue;
+            }
+        };
+        for left in idle {
+            if left.pid == std::process::id() || process_alive(left.pid) {
+                continue;
+            }
+            match conn.driver.drop_scratch(&left.url) {
+                Ok(()) => observer.note(&format!(
+                    "dropped scratch database {}, left by govup process {}, which is no longer running",
+                    left.name, left.pid
+                )),
+                Err(e) => observer.note(&format!(
+                    "warning: cannot drop scratch database {}, left by govup process {}: {e}",
+                    left.name, left.pid
+                )),
+            }
+        }
+    }
+}
+
+/// Whether a process with this id runs on this host. Without `/proc` it cannot be told, and a
+/// copy that may be in use is never dropped: alive.
+fn process_alive(pid: u32) -> bool {
+    let proc = std::path::Path::new("/proc");
+    !proc.is_dir() || proc.join(pid.to_string()).exists()
+}
+
 pub fn rehearse(
     job: &Job<'_>,
     originals: &mut Connections,
@@ -46,6 +86,7 @@ pub fn rehearse(
     observer: &mut dyn Observer,
 ) -> Result<Rehearsal, ApplyError> {
     refuse_schemas_outside_the_copies(job, originals)?;
+    drop_abandoned_copies(originals, observer);
     let mut urls: Vec<String> = Vec::new();
     let mut copies = Connections { list: vec![] };
     let made = (|| {

@@ -467,3 +467,59 @@ fn a_mariadb_rehearsal_refuses_a_map_that_routes_a_role_to_another_database() {
     assert!(other.query(tables).is_empty());
     assert!(db.query(tables).is_empty());
 }
+
+/// A killed rehearsal leaves its copy behind; the next rehearsal drops copies whose process is
+/// gone and says so, and keeps those of a running process and names of another form.
+fn leftover_copies_are_dropped(db: &Scratch, list: &str) {
+    // Above the kernel's highest possible process id: never a running process.
+    let dead = format!("{}_govup_copy_4194999_0", db.name);
+    let alive = format!("{}_govup_copy_{}_0", db.name, std::process::id());
+    let other = format!("{}_govup_copy_4194999_0x", db.name);
+    assert!(dead.len() <= 63 && other.len() <= 63, "{other}");
+    let mut conn = db.conn();
+    for name in [&dead, &alive, &other] {
+        conn.execute(&format!("CREATE DATABASE {name}")).unwrap();
+    }
+    drop(conn);
+    let samples = samples();
+    let run = govup(&[
+        "rehearse", "--dir", &samples, "--url", &db.url, "--from", "1.0.0", "--to", "1.0.1",
+    ]);
+    let remaining = db.query(&list.replace("{name}", &db.name));
+    for name in [&alive, &other] {
+        let _ = db
+            .conn()
+            .execute(&format!("DROP DATABASE IF EXISTS {name}"));
+    }
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "dropped scratch database {dead}, left by govup process 4194999, which is no longer running\n"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(remaining, [alive, other].into_iter().collect());
+}
+
+#[test]
+fn postgres_rehearsal_drops_copies_left_by_a_killed_govup() {
+    let Some(db) = Scratch::new(Server::Postgres, "pg_leftover") else {
+        return;
+    };
+    leftover_copies_are_dropped(
+        &db,
+        "SELECT datname FROM pg_database WHERE datname LIKE '{name}_govup%'",
+    );
+}
+
+#[test]
+fn mariadb_rehearsal_drops_copies_left_by_a_killed_govup() {
+    let Some(db) = Scratch::new(Server::Mysql, "my_leftover") else {
+        return;
+    };
+    leftover_copies_are_dropped(
+        &db,
+        "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE '{name}_govup%'",
+    );
+}
