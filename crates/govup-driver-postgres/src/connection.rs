@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use govup_engine::{execute_each, script, Catalog, DbError, Dialect, Driver};
+use govup_engine::{execute_each, Catalog, DbError, Dialect, Driver};
 use postgres::config::SslMode;
 use postgres::{Client, NoTls, SimpleQueryMessage};
 
@@ -127,6 +127,60 @@ fn open_client(target: &mut Target) -> Result<Client, DbError> {
     connected.map_err(|e| connect_error(target, &one_line(&e, None).message))
 }
 
+/// The first number of the advisory locks `execute_many` takes to tell which statement of a
+/// batch failed ("govu"); the second is the statement's index.
+const MARK: i32 = 0x676f_7675;
+
+/// The statements in one text, each preceded by its marker (take its lock, free the previous
+/// statement's), the last lock freed at the end and the savepoint released; with the byte
+/// offset where each statement starts.
+fn marked_script(statements: &[&str]) -> (String, Vec<usize>) {
+    let mut text = String::new();
+    let mut starts = Vec::with_capacity(statements.len());
+    for (i, s) in statements.iter().enumerate() {
+        text.push_str(&format!("SELECT pg_catalog.pg_advisory_lock({MARK}, {i})"));
+        if i > 0 {
+            text.push_str(&format!(
+                ", pg_catalog.pg_advisory_unlock({MARK}, {})",
+                i - 1
+            ));
+        }
+        // A newline before each `;`: a statement may end in a `--` comment.
+        text.push_str("\n;\n");
+        starts.push(text.len());
+        text.push_str(s);
+        text.push_str("\n;\n");
+    }
+    text.push_str(&format!(
+        "SELECT pg_catalog.pg_advisory_unlock({MARK}, {})\n;\nRELEASE SAVEPOINT {BATCH}",
+        statements.len() - 1
+    ));
+    (text, starts)
+}
+
+impl PgConnection {
+    /// The statement indexes whose marker lock this session still holds, each freed.
+    fn held_marks(&mut self) -> Result<Vec<usize>, DbError> {
+        let held = self.query(&format!(
+            "SELECT objid::text FROM pg_catalog.pg_locks WHERE locktype = 'advisory' \
+             AND pid = pg_catalog.pg_backend_pid() AND classid = {MARK} AND objsubid = 2 AND granted"
+        ))?;
+        let mut marks = Vec::new();
+        for row in held {
+            let Some(Some(n)) = row.into_iter().next() else {
+                continue;
+            };
+            self.execute(&format!(
+                "SELECT pg_catalog.pg_advisory_unlock({MARK}, {n})"
+            ))?;
+            if let Ok(i) = n.parse() {
+                marks.push(i);
+            }
+        }
+        Ok(marks)
+    }
+}
+
 /// The first column of the first row, None when there is no row or the cell is NULL.
 fn first_cell(client: &mut Client, sql: &str) -> Result<Option<String>, postgres::Error> {
     for message in client.simple_query(sql)? {
@@ -148,19 +202,22 @@ impl Driver for PgConnection {
     }
 
     /// One message for all of them, after a savepoint. The server answers a failure in such a
-    /// message without saying which statement failed, so the savepoint is rolled back and the
-    /// statements replayed one by one: the failing one is named exactly, with its own line
-    /// number, and a run without errors never pays a round trip per statement. (Were the
-    /// failure transient and the replay to succeed, the work is done all the same.) The
-    /// savepoint goes in a message of its own: the server parses a whole message before running
-    /// any of it, so a syntax error anywhere would also have skipped the savepoint.
+    /// message without saying which statement failed, so before each statement the message
+    /// takes a session-level advisory lock numbered by it and frees the previous one: such a
+    /// lock survives the rollback of the failed transaction, so the one still held names the
+    /// failing statement, which ran exactly once. The statements before it are run again (the
+    /// rollback to the savepoint undid them) and it is reported with its own line number; a run
+    /// without errors never pays a round trip per statement. When no lock is held, no statement
+    /// ran at all (the server parses a whole message before running any of it: a syntax error),
+    /// and the statements are replayed one by one to find the one that does not parse. The
+    /// savepoint goes in a message of its own, for the same reason.
     fn execute_many(&mut self, statements: &[&str]) -> Result<(), (usize, DbError)> {
         if statements.len() < 2 {
             return execute_each(self, statements);
         }
         self.execute(&format!("SAVEPOINT {BATCH}"))
             .map_err(|e| (0, e))?;
-        let text = format!("{}\n;\nRELEASE SAVEPOINT {BATCH}", script(statements));
+        let (text, starts) = marked_script(statements);
         let client = self.client().map_err(|e| (0, e))?;
         let Err(sent) = client.batch_execute(&text) else {
             return Ok(());
@@ -181,10 +238,23 @@ impl Driver for PgConnection {
                 )),
             ));
         }
-        execute_each(self, statements)?;
-        let last = statements.len() - 1;
+        let failed = self.held_marks().map_err(|e| (0, e))?;
+        let Some(&at) = failed.iter().max().filter(|i| **i < statements.len()) else {
+            execute_each(self, statements)?;
+            let last = statements.len() - 1;
+            return self
+                .execute(&format!("RELEASE SAVEPOINT {BATCH}"))
+                .map_err(|e| (last, e));
+        };
+        // The server counts the error's position in the whole message: lines before the
+        // failing statement are blanked (same length) so that it counts from that statement.
+        let start = starts[at];
+        let masked = text[..start].replace('\n', " ") + &text[start..];
+        let error = self.fail(&sent, &masked);
+        self.execute_many(&statements[..at])?;
         self.execute(&format!("RELEASE SAVEPOINT {BATCH}"))
-            .map_err(|e| (last, e))
+            .map_err(|e| (at, e))?;
+        Err((at, error))
     }
 
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {

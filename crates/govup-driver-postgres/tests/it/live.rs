@@ -299,3 +299,62 @@ fn a_batch_runs_in_one_message_and_names_the_statement_that_failed() {
     db.commit().unwrap();
     assert_eq!(one_cell(db.as_mut(), "SELECT a FROM d"), Some("7".into()));
 }
+
+/// The failing statement of a batch runs exactly once: a sequence, which no rollback undoes,
+/// counts its runs. Its line inside the statement is named too, and no marker lock is left.
+#[test]
+fn a_failing_statement_of_a_batch_runs_exactly_once() {
+    let Some(url) = server() else { return };
+    let scratch = ScratchSchema::new(&url, "once");
+    let mut db = session(&url, &scratch);
+    db.execute("CREATE SEQUENCE runs").unwrap();
+    db.execute(
+        "CREATE FUNCTION fail_after_counting() RETURNS integer LANGUAGE plpgsql AS \
+         $$ BEGIN PERFORM nextval('runs'); RAISE EXCEPTION 'counted and failed'; END $$",
+    )
+    .unwrap();
+    db.execute("CREATE TABLE t (a INTEGER)").unwrap();
+    db.begin().unwrap();
+    let (index, err) = db
+        .execute_many(&[
+            "INSERT INTO t VALUES (1)",
+            "INSERT INTO t VALUES (2)",
+            "SELECT\nfail_after_counting()",
+            "INSERT INTO t VALUES (3)",
+        ])
+        .unwrap_err();
+    assert_eq!(index, 2);
+    assert!(
+        err.message.starts_with("ERROR: counted and failed"),
+        "{}",
+        err.message
+    );
+    // The statements before it ran; the transaction goes on.
+    assert_eq!(
+        one_cell(
+            db.as_mut(),
+            "SELECT string_agg(a::text, ',' ORDER BY a) FROM t"
+        ),
+        Some("1,2".into())
+    );
+    db.rollback().unwrap();
+    assert_eq!(
+        one_cell(db.as_mut(), "SELECT last_value FROM runs"),
+        Some("1".into())
+    );
+    // An error the server places (an unknown column) names the line inside its statement.
+    db.begin().unwrap();
+    let (index, err) = db
+        .execute_many(&["INSERT INTO t VALUES (1)", "SELECT 1,\n  missing FROM t"])
+        .unwrap_err();
+    assert_eq!(index, 1);
+    assert!(err.message.contains("statement line 2"), "{}", err.message);
+    db.rollback().unwrap();
+    assert_eq!(
+        one_cell(
+            db.as_mut(),
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
+        ),
+        Some("0".into())
+    );
+}
