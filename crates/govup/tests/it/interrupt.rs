@@ -4,7 +4,7 @@
 
 use crate::support::{connect, sqlite_scratch};
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 const STEPS: usize = 10;
@@ -30,7 +30,7 @@ fn slow_tree(tag: &str) -> PathBuf {
     root
 }
 
-fn spawn(tree: &PathBuf, url: &str, extra: &[&str]) -> Child {
+fn spawn(tree: &Path, url: &str, extra: &[&str]) -> Child {
     let tree = tree.display().to_string();
     Command::new(env!("CARGO_BIN_EXE_govup"))
         .args(["apply", "--dir", &tree, "--url", url, "--to", "latest"])
