@@ -75,6 +75,55 @@ fn version_in_notes(notes: &str) -> Option<Version> {
 mod tests {
     use super::*;
 
+    fn row(step_dir: &str, status: Status) -> Row {
+        Row {
+            step_dir: step_dir.into(),
+            patch_path: format!("{step_dir}/x.sql"),
+            file_name: "x.sql".into(),
+            kind: Kind::Patch,
+            sha256: String::new(),
+            role_name: None,
+            schema_name: None,
+            target_version: String::new(),
+            started_at: String::new(),
+            finished_at: None,
+            duration_ms: None,
+            statements_total: 2,
+            statements_done: 1,
+            status,
+            error_text: None,
+            govup_version: String::new(),
+        }
+    }
+
+    #[test]
+    fn an_interrupted_step_names_its_start() {
+        let level = |v: &str| v.parse::<Version>().unwrap().level();
+        let rows = [
+            row("upgrade_1.0.1_to_1.0.2", Status::Applied),
+            row("upgrade_1.0.1_to_1.0.2", Status::Partial),
+        ];
+        assert_eq!(from_unfinished_step(&rows), Some(level("1.0.1")));
+        // A crossing names no exact start.
+        let crossing = [row("upgrade_1.0.x_to_1.1.0", Status::Failed)];
+        assert_eq!(from_unfinished_step(&crossing), None);
+        assert_eq!(from_unfinished_step(&[]), None);
+    }
+
+    #[test]
+    fn an_unknown_start_says_what_the_history_holds() {
+        assert_eq!(
+            unknown_why("sqlite:x", 0),
+            "sqlite:x: govup_history records nothing and db_info names no version"
+        );
+        let why = unknown_why("sqlite:x", 3);
+        assert!(
+            why.starts_with("sqlite:x: govup_history holds 3 row(s)"),
+            "{why}"
+        );
+        assert!(!why.contains("no govup_history"), "{why}");
+    }
+
     #[test]
     fn db_info_notes() {
         assert_eq!(
