@@ -307,3 +307,73 @@ fn failed_info_patch_insert_then_same_command_resumes_from_the_history() {
         BTreeSet::from(["1".to_string()])
     );
 }
+
+/// SIGTERM in the middle of a patch on MariaDB: the running statement finishes with its
+/// progress, govup stops before the next one and says so, the row stays `partial`, and the same
+/// command resumes after the last statement done.
+#[test]
+fn sigterm_mid_patch_stops_before_the_next_statement_and_resumes() {
+    let Some(db) = Scratch::new(Server::Mysql, "my_term") else {
+        return;
+    };
+    let at = 3;
+    let gate = format!("{}_gate", db.name);
+    let tree = make_tree("term", at, &format!("DO GET_LOCK('{gate}', 600)"));
+    let tree_arg = tree.display().to_string();
+    let mut holder = db.conn();
+    holder
+        .execute(&format!("DO GET_LOCK('{gate}', 0)"))
+        .unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_govup"))
+        .args(apply_args(&tree_arg, &db.url))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while done(&db) != Some(at as i64) {
+        assert!(
+            Instant::now() < deadline,
+            "govup never reached statement {at}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // Let the blocked statement finish: the stop comes after it, not in the middle of it.
+    std::thread::sleep(Duration::from_millis(200));
+    holder
+        .execute(&format!("DO RELEASE_LOCK('{gate}')"))
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "error: interrupted by a signal: stopped before {PATCH}:{}",
+            at + 2
+        )),
+        "{stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["error"]["exit_code"], 1, "{report}");
+    assert_eq!(done(&db), Some(at as i64 + 1));
+    assert_eq!(
+        db.query(&format!(
+            "SELECT status FROM govup_history WHERE patch_path = '{PATCH}'"
+        )),
+        BTreeSet::from(["partial".to_string()])
+    );
+
+    let rerun = govup(&apply_args(&tree_arg, &db.url));
+    assert_eq!(rerun.code, 0, "{}", rerun.stderr);
+    let report: serde_json::Value = serde_json::from_str(&rerun.stdout).unwrap();
+    assert_eq!(report["patches"][0]["outcome"], "resumed", "{report}");
+    let Some(reference) = uninterrupted(&tree) else {
+        return;
+    };
+    assert_eq!(outcome(&db), reference);
+}
