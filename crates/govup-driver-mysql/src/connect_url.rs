@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use govup_engine::driver::DbError;
+use govup_engine::url::redact as mask_password;
 use mysql::{OptsBuilder, SslOpts};
 use percent_encoding::percent_decode_str;
 
@@ -41,6 +42,15 @@ impl ConnectUrl {
     pub fn parse(text: &str) -> Result<ConnectUrl, DbError> {
         let invalid =
             |why: &str| DbError::new(format!("invalid mysql URL {}: {why}", mask_password(text)));
+        // The URL parser ends the user info at the first `/`, `?` or `#`, the mask at the last
+        // `@`: a URL on which they would differ is refused, so the mask always covers the
+        // password the client reads.
+        if let Some(c) = govup_engine::url::ambiguous_password_char(text, &['/', '?', '#', '@']) {
+            return Err(invalid(&format!(
+                "the password holds a raw `{}`; percent-encode it",
+                c.escape_default()
+            )));
+        }
         let url = url::Url::parse(text).map_err(|e| invalid(&e.to_string()))?;
         if !matches!(url.scheme(), "mysql" | "mariadb") {
             return Err(invalid("the scheme must be mysql:// or mariadb://"));
@@ -145,31 +155,6 @@ impl ConnectUrl {
     }
 }
 
-/// The URL with any password replaced by `***`, for messages about URLs that do not parse.
-fn mask_password(text: &str) -> String {
-    let Some(scheme_end) = text.find("://") else {
-        return text.to_string();
-    };
-    let authority_start = scheme_end + 3;
-    let authority_end = text[authority_start..]
-        .find(['/', '?', '#'])
-        .map_or(text.len(), |n| authority_start + n);
-    let authority = &text[authority_start..authority_end];
-    let Some(at) = authority.rfind('@') else {
-        return text.to_string();
-    };
-    let userinfo = &authority[..at];
-    let Some(colon) = userinfo.find(':') else {
-        return text.to_string();
-    };
-    format!(
-        "{}{}:***{}",
-        &text[..authority_start],
-        &userinfo[..colon],
-        &text[authority_start + at..]
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,6 +242,12 @@ mod tests {
             "mysql://u:hunter2@h/db/extra",
             "mysql://u:hunter2@h/db?connect-timeout=x",
             "mysql://u:hunter2@h/db?ssl-ca=/x",
+            "mysql://u:hunt/er2@h/db",
+            "mysql://u:hunt#er2@h/db",
+            "mysql://u:hunt?er2@h/db",
+            "mysql://u:hunt@er2@h/db",
+            "mysql://u@h/db?password=hunter2",
+            "mysql://u@h/db?pwd=hunter2",
         ] {
             let e = ConnectUrl::parse(bad).unwrap_err();
             assert!(!e.message.contains("hunter2"), "{e}");

@@ -63,3 +63,9 @@ pub use dialect::{MySql, DIALECT};
 pub fn connect(url: &str) -> Result<Box<dyn Driver>, DbError> {
     Ok(Box::new(MySqlConnection::open(url)?))
 }
+
+/// Whether `url` is a MySQL URL this driver reads, without connecting: a malformed URL is bad
+/// usage, told apart from a server that cannot be reached.
+pub fn check_url(url: &str) -> Result<(), DbError> {
+    connect_url::ConnectUrl::parse(url).map(drop)
+}

@@ -56,3 +56,9 @@ mod url;
 
 pub use connection::{connect, OracleConnection};
 pub use dialect::{Oracle, DIALECT};
+
+/// Whether `url` is an Oracle URL this driver reads, without loading the client library: a
+/// malformed URL is bad usage, told apart from a server that cannot be reached.
+pub fn check_url(url: &str) -> Result<(), govup_engine::DbError> {
+    url::OracleUrl::parse(url).map(drop)
+}

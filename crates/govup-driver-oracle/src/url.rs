@@ -1,6 +1,7 @@
 //! `oracle://user:password@host:port/service_name` and what it becomes for the client library.
 
 use govup_engine::driver::DbError;
+use govup_engine::url::redact;
 
 const DEFAULT_PORT: u16 = 1521;
 
@@ -43,8 +44,9 @@ impl OracleUrl {
         if service.is_empty() || service.contains('/') {
             return Err(bad("expected one service name after the host"));
         }
-        let (user, password) = match userinfo.split_once(':') {
-            Some((u, p)) => (u, Some(p)),
+        // `user:pw` or SQL*Plus's `user/pw`, split where the shared mask splits.
+        let (user, password) = match userinfo.find([':', '/']) {
+            Some(sep) => (&userinfo[..sep], Some(&userinfo[sep + 1..])),
             None => (userinfo, None),
         };
         let user =
@@ -128,21 +130,6 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// The raw URL with anything between `user:` and the last `@` replaced by `***`, for messages
-/// about URLs that did not parse.
-pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    match rest.rsplit_once('@') {
-        Some((userinfo, location)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{location}"),
-            None => url.to_string(),
-        },
-        None => url.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +168,19 @@ mod tests {
         let u = OracleUrl::parse("oracle://scott@h/svc").unwrap();
         assert_eq!(u.password, None);
         assert_eq!(u.describe(), "oracle://scott@h:1521/svc");
+    }
+
+    #[test]
+    fn sqlplus_user_slash_password_is_a_password() {
+        let u = OracleUrl::parse("oracle://scott/tiger@h/svc").unwrap();
+        assert_eq!(
+            (u.user.as_str(), u.password.as_deref()),
+            ("scott", Some("tiger"))
+        );
+        assert_eq!(u.describe(), "oracle://scott:***@h:1521/svc");
+        assert!(
+            !format!("{:?}", OracleUrl::parse("oracle://scott/tiger@h:x/svc")).contains("tiger")
+        );
     }
 
     #[test]

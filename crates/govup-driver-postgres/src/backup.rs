@@ -48,6 +48,10 @@ pub fn backup(
     // Written under another name and renamed when complete, so that a file with the final name
     // is always a whole backup, even after a crash or a full disk.
     let partial = dir.join(format!("{stem}.{EXTENSION}.partial"));
+    // pg_dump would create the file with the umask's mode (0644 as a rule); created here first,
+    // owner-only, it keeps that mode when pg_dump truncates and fills it: a backup holds the
+    // schema's data.
+    create_private(&partial)?;
 
     let doing = format!(
         "backing up schema \"{}\" of {}",
@@ -71,6 +75,18 @@ pub fn backup(
         ))
     })?;
     Ok(file)
+}
+
+fn create_private(path: &Path) -> Result<(), DbError> {
+    let _ = std::fs::remove_file(path);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .map(drop)
+        .map_err(|e| DbError::new(format!("cannot create backup file {}: {e}", path.display())))
 }
 
 /// Extensions whose objects live in the schema.

@@ -39,3 +39,11 @@ mod url;
 pub use connection::{connect, PgConnection};
 pub use dialect::{Postgres, DIALECT};
 pub use split::split;
+
+/// Whether `url` is a PostgreSQL URL this driver reads, without connecting: a malformed URL is
+/// bad usage, told apart from a server that cannot be reached.
+pub fn check_url(url: &str) -> Result<(), govup_engine::DbError> {
+    url::Target::parse(url)
+        .map(drop)
+        .map_err(govup_engine::DbError::new)
+}

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use govup_engine::url::redact as mask_url;
 use percent_encoding::percent_decode_str;
 use postgres::config::Host;
 
@@ -37,10 +38,19 @@ impl Target {
                 .then(|| &url[scheme.len()..])
         }) else {
             return Err(format!(
-                "unsupported url {}: expected postgres:// or postgresql://",
+                "invalid postgres url {}: expected postgres:// or postgresql://",
                 mask_url(url)
             ));
         };
+        // The client ends the user info at the first '@', the mask at the last: a URL on which
+        // they would differ is refused, so the mask always covers the password the client reads.
+        if let Some(c) = govup_engine::url::ambiguous_password_char(url, &['@']) {
+            return Err(format!(
+                "invalid postgres url {}: the password holds a raw `{}`; percent-encode it",
+                mask_url(url),
+                c.escape_default()
+            ));
+        }
         // The client only knows the lowercase schemes; URL schemes are case-insensitive.
         let typed = url;
         let url = format!("postgresql://{rest}");
@@ -215,37 +225,6 @@ fn raw_password(url: &str) -> Option<&str> {
     userinfo.split_once(':').map(|(_, p)| p)
 }
 
-/// `url` with the password of its user info and any `password=` parameter replaced by `***`,
-/// for messages about URLs that could not be parsed.
-pub fn mask_url(url: &str) -> String {
-    let mut out = url.to_string();
-    if let Some(scheme_end) = url.find("://") {
-        let rest = &url[scheme_end + 3..];
-        // The last '@': a password typed with a raw '@' must not leak its tail.
-        if let Some(at) = rest.rfind('@') {
-            let userinfo = &rest[..at];
-            let user = userinfo.split_once(':').map_or(userinfo, |(u, _)| u);
-            let masked = if userinfo.contains(':') {
-                format!("{user}:***")
-            } else {
-                user.to_string()
-            };
-            out = format!("{}{masked}{}", &url[..scheme_end + 3], &rest[at..]);
-        }
-    }
-    if let Some((base, query)) = out.clone().split_once('?') {
-        let params: Vec<String> = query
-            .split('&')
-            .map(|p| match p.split_once('=') {
-                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
-                _ => p.to_string(),
-            })
-            .collect();
-        out = format!("{base}?{}", params.join("&"));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,7 +288,7 @@ mod tests {
         let err = Target::parse("mysql://root:pw@h/db").err().unwrap();
         assert_eq!(
             err,
-            "unsupported url mysql://root:***@h/db: expected postgres:// or postgresql://"
+            "invalid postgres url mysql://root:***@h/db: expected postgres:// or postgresql://"
         );
         assert!(Target::parse("POSTGRESQL://u@h/db").is_ok());
     }
@@ -357,6 +336,18 @@ mod tests {
             .err()
             .unwrap();
         assert!(!err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn an_at_sign_in_the_password_is_refused_not_misread() {
+        let err = Target::parse("postgres://u:SEC@RET@h/db").err().unwrap();
+        assert_eq!(
+            err,
+            "invalid postgres url postgres://u:***@h/db: the password holds a raw `@`; percent-encode it"
+        );
+        assert!(Target::parse("postgres://u:SEC%40RET@h/db").is_ok());
+        let err = Target::parse("postgresql:u:SECRET@h").err().unwrap();
+        assert!(!err.contains("SECRET"), "{err}");
     }
 
     #[test]

@@ -80,6 +80,16 @@ pub(crate) fn create_file_like(path: &Path, like: &Path) -> io::Result<File> {
     options.open(path)
 }
 
+/// Creates `path`, which must not exist, readable and writable by its owner only: a backup
+/// holds the database's data whatever the database file's own mode, as on every database.
+pub(crate) fn create_private_file(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
 /// Removes the journal files SQLite may have left beside `path`. Absent files are fine.
 pub(crate) fn remove_journals(path: &Path) -> io::Result<()> {
     for suffix in ["-journal", "-wal", "-shm"] {
@@ -148,7 +158,7 @@ impl SqliteConnection {
         let partial = dir.join(format!("{stem}.sqlite.partial"));
         // A `.partial` file is a backup cut short by an earlier run: never a backup to keep.
         remove_with_journals(&partial).map_err(|e| fail(&e))?;
-        let written = create_file_like(&partial, &self.path)
+        let written = create_private_file(&partial)
             .map_err(|e| e.to_string())
             .and_then(|_| self.write_backup(&partial));
         let done =

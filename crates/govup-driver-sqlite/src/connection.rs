@@ -8,6 +8,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
 use crate::lock::{Transactions, STATEMENT_WAIT};
+use crate::url::Mode;
 
 /// A connection to a SQLite database file, implementing [`Driver`].
 pub struct SqliteConnection {
@@ -26,14 +27,29 @@ impl std::fmt::Debug for SqliteConnection {
 }
 
 impl SqliteConnection {
-    /// Connects to the file a `sqlite:PATH` or `sqlite://PATH` URL names.
+    /// Connects to the file a `sqlite:PATH` or `sqlite://PATH` URL names, as its `mode=` asks.
     pub fn connect(url: &str) -> Result<SqliteConnection, DbError> {
-        SqliteConnection::open(&path_in(url)?)
+        let (path, mode) = crate::url::parse(url).map_err(DbError::new)?;
+        let flags = match mode {
+            Mode::ReadWriteCreate => return SqliteConnection::open(&path),
+            Mode::ReadWrite => OpenFlags::SQLITE_OPEN_READ_WRITE,
+            Mode::ReadOnly => OpenFlags::SQLITE_OPEN_READ_ONLY,
+        };
+        must_exist(&path)?;
+        SqliteConnection::open_with(&path, Some(flags | OpenFlags::SQLITE_OPEN_NO_MUTEX))
     }
 
     /// [`SqliteConnection::open_read_only`] of the file a URL names.
     pub fn connect_read_only(url: &str) -> Result<SqliteConnection, DbError> {
         SqliteConnection::open_read_only(&path_in(url)?)
+    }
+
+    /// For a command that only reads an existing database (`status`, `verify`): read-only, and
+    /// a missing file is an error naming it rather than an empty database created by mistake.
+    pub fn connect_existing(url: &str) -> Result<SqliteConnection, DbError> {
+        let path = path_in(url)?;
+        must_exist(&path)?;
+        SqliteConnection::open_read_only(&path)
     }
 
     /// Opens `path` for a run that only reads (a dry run): read-only, so that nothing can be
@@ -109,13 +125,20 @@ impl SqliteConnection {
     }
 }
 
-/// The error for a schema other than None: SQLite has none.
 fn path_in(url: &str) -> Result<std::path::PathBuf, DbError> {
-    crate::path_of(url).ok_or_else(|| {
-        DbError::new(format!(
-            "invalid sqlite url {url:?}: expected sqlite:PATH or sqlite://PATH"
-        ))
-    })
+    crate::url::parse(url)
+        .map(|(path, _)| path)
+        .map_err(DbError::new)
+}
+
+fn must_exist(path: &Path) -> Result<(), DbError> {
+    match path.try_exists() {
+        Ok(true) => Ok(()),
+        _ => Err(DbError::new(format!(
+            "sqlite database {} does not exist (only `govup apply` creates one)",
+            path.display()
+        ))),
+    }
 }
 
 fn no_schemas(schema: Option<&str>) -> Result<(), DbError> {

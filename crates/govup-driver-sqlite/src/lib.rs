@@ -20,7 +20,8 @@
 //! What this crate deliberately does not do:
 //! - schemas: SQLite has none, so `use_schema(Some(_))` is an error and a schema map must not
 //!   route SQLite patches to schemas;
-//! - URL options (`?mode=ro`, `file:` URIs, percent-decoding): the path is taken literally;
+//! - URL options other than `?mode=ro|rw|rwc` (`file:` URIs, percent-decoding): the path is
+//!   taken literally up to its `?`, and any other parameter is refused;
 //! - connection tuning: it leaves the journal mode and `PRAGMA foreign_keys` as the file and
 //!   SQLite's defaults have them, since a patch tree is written against those defaults;
 //! - statements SQLite refuses inside a transaction (`VACUUM`, changing `journal_mode`) cannot
@@ -51,4 +52,14 @@ pub fn connect(url: &str) -> Result<Box<dyn Driver>, DbError> {
 /// For a run that only reads: nothing can be written, and a missing file is not created.
 pub fn connect_read_only(url: &str) -> Result<Box<dyn Driver>, DbError> {
     Ok(Box::new(SqliteConnection::connect_read_only(url)?))
+}
+
+/// For a command that reads an existing database: a missing file is an error naming it.
+pub fn connect_existing(url: &str) -> Result<Box<dyn Driver>, DbError> {
+    Ok(Box::new(SqliteConnection::connect_existing(url)?))
+}
+
+/// Whether `url` is a SQLite URL this driver can open, without touching the file.
+pub fn check_url(url: &str) -> Result<(), DbError> {
+    url::parse(url).map(drop).map_err(DbError::new)
 }

@@ -1,23 +1,67 @@
-//! `sqlite:PATH` and `sqlite://PATH` URLs.
+//! `sqlite:PATH` and `sqlite://PATH` URLs, with an optional `?mode=ro|rw|rwc`.
 
 use std::path::PathBuf;
+
+/// How a URL asks for its file to be opened, as SQLite's own `mode=` URI parameter names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// `ro`: read only; the file must exist.
+    ReadOnly,
+    /// `rw`: read and write; the file must exist.
+    ReadWrite,
+    /// `rwc` (the default): read and write, an empty file created when there is none.
+    ReadWriteCreate,
+}
 
 /// The database file a `sqlite:` URL names, or None when `url` is not one (or names no file).
 ///
 /// `sqlite:orders.db` and `sqlite://orders.db` are relative to the current directory;
 /// `sqlite:/srv/orders.db` and `sqlite:///srv/orders.db` are absolute. The path is taken
-/// literally: no percent-decoding and no `?query` options.
+/// literally (no percent-decoding) up to a `?`, which starts the parameters.
 pub fn path_of(url: &str) -> Option<PathBuf> {
-    let scheme = url.get(..7)?;
-    if !scheme.eq_ignore_ascii_case("sqlite:") {
-        return None;
-    }
-    let rest = &url[7..];
-    let path = rest.strip_prefix("//").unwrap_or(rest);
+    parse(url).ok().map(|(path, _)| path)
+}
+
+/// The file and the mode a `sqlite:` URL names; an unknown parameter or mode is an error, so that
+/// it never becomes part of a file name.
+pub fn parse(url: &str) -> Result<(PathBuf, Mode), String> {
+    let invalid = |why: &str| format!("invalid sqlite url {url}: {why}");
+    let rest = url
+        .get(..7)
+        .filter(|s| s.eq_ignore_ascii_case("sqlite:"))
+        .map(|_| &url[7..])
+        .ok_or_else(|| invalid("expected sqlite:PATH or sqlite://PATH"))?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let (path, query) = match rest.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (rest, None),
+    };
     if path.is_empty() {
-        return None;
+        return Err(invalid("expected sqlite:PATH or sqlite://PATH"));
     }
-    Some(PathBuf::from(path))
+    let mut mode = Mode::ReadWriteCreate;
+    for pair in query
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
+        mode = match pair.split_once('=') {
+            Some(("mode", "ro")) => Mode::ReadOnly,
+            Some(("mode", "rw")) => Mode::ReadWrite,
+            Some(("mode", "rwc")) => Mode::ReadWriteCreate,
+            Some(("mode", other)) => {
+                return Err(invalid(&format!(
+                    "unknown mode `{other}`; expected ro, rw or rwc"
+                )))
+            }
+            _ => {
+                return Err(invalid(&format!(
+                    "unknown parameter `{pair}`; only mode=ro|rw|rwc is understood"
+                )))
+            }
+        };
+    }
+    Ok((PathBuf::from(path), mode))
 }
 
 #[cfg(test)]
@@ -46,6 +90,26 @@ mod tests {
         );
         assert_eq!(path("SQLite:x.db").as_deref(), Some("x.db"));
         assert_eq!(path("sqlite:città.db").as_deref(), Some("città.db"));
+    }
+
+    #[test]
+    fn parameters_are_read_not_kept_in_the_name() {
+        assert_eq!(
+            parse("sqlite:q.db?mode=ro"),
+            Ok((PathBuf::from("q.db"), Mode::ReadOnly))
+        );
+        assert_eq!(
+            parse("sqlite:///srv/q.db?mode=rw"),
+            Ok((PathBuf::from("/srv/q.db"), Mode::ReadWrite))
+        );
+        assert_eq!(path("sqlite:q.db?mode=rwc").as_deref(), Some("q.db"));
+        assert!(parse("sqlite:q.db?mode=memory")
+            .unwrap_err()
+            .contains("unknown mode `memory`"));
+        assert!(parse("sqlite:q.db?cache=shared")
+            .unwrap_err()
+            .contains("unknown parameter `cache=shared`"));
+        assert_eq!(path("sqlite:q.db?x=1"), None);
     }
 
     #[test]

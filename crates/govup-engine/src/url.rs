@@ -3,33 +3,14 @@
 use govup_planner::DbType;
 
 /// The database type a URL's scheme names, per the contract: `postgres://`, `postgresql://`,
-/// `mysql://`, `mariadb://`, `oracle://`, `sqlite:PATH`, `sqlite://PATH`.
+/// `mysql://`, `mariadb://`, `oracle://`, `sqlite:PATH`, `sqlite://PATH` (the registry is
+/// [`DbType::schemes`]).
 pub fn db_type_of(url: &str) -> Option<DbType> {
-    let scheme = url.split_once(':')?.0.to_ascii_lowercase();
-    match scheme.as_str() {
-        "postgres" | "postgresql" => Some(DbType::Postgresql),
-        "mysql" | "mariadb" => Some(DbType::Mysql),
-        "oracle" => Some(DbType::Oracle),
-        "sqlite" => Some(DbType::Sqlite),
-        _ => None,
-    }
+    DbType::of_url(url)
 }
 
-/// The URL with its password replaced by `***`.
-pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}{path}"),
-            None => url.to_string(),
-        },
-        None => url.to_string(),
-    }
-}
+/// The one redaction function, re-exported so that the drivers need not know where it lives.
+pub use govup_schema_map::url::{ambiguous_password_char, redact, userinfo};
 
 #[cfg(test)]
 mod tests {

@@ -13,6 +13,7 @@
 pub mod map;
 pub mod role;
 pub mod route;
+pub mod url;
 
 pub use map::{MapError, SchemaMap, Target};
 pub use role::{builtin_role, Role, UnknownRole};

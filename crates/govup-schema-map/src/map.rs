@@ -167,10 +167,13 @@ impl SchemaMap {
 }
 
 /// toml's message carries the line and column; keep it on one line.
+/// The TOML error on one line. It quotes the offending line, which may be a `url` with its
+/// password, so the quote is redacted line by line (a URL never spans lines).
 fn toml_message(_text: &str, e: &toml::de::Error) -> String {
     e.to_string()
         .lines()
         .filter(|l| !l.trim().is_empty())
+        .map(crate::url::redact)
         .collect::<Vec<_>>()
         .join(" ")
 }

@@ -50,18 +50,22 @@ impl fmt::Display for Failure {
 impl std::error::Error for Failure {}
 
 /// Prints an error as the contract wants it and returns the exit code.
+///
+/// Every line goes through the one redaction function, whatever built it: a driver or library
+/// message that quotes a URL or a map line must not carry its password to the terminal.
 pub fn report(err: &anyhow::Error) -> u8 {
+    use govup_engine::url::redact;
     match err.downcast_ref::<Failure>() {
         Some(failure) => {
-            errln!("error: {}", failure.headline);
+            errln!("error: {}", redact(&failure.headline));
             for line in &failure.details {
-                errln!("  {line}");
+                errln!("  {}", redact(line));
             }
             failure.exit as u8
         }
         None => {
             let chain: Vec<String> = err.chain().map(|e| e.to_string()).collect();
-            errln!("error: {}", chain.join(": "));
+            errln!("error: {}", redact(&chain.join(": ")));
             Exit::Failed as u8
         }
     }

@@ -9,8 +9,8 @@ use serde_json::json;
 
 pub fn run(args: &StatusArgs) -> anyhow::Result<()> {
     let inst = target::resolve(args.url.as_deref(), args.schema_map.as_ref(), args.db, &[])?;
-    let mut conns =
-        Connections::open(&inst.url, &inst.map, &mut connect::connect).map_err(apply_failure)?;
+    let mut conns = Connections::open(&inst.url, &inst.map, &mut connect::connect_existing)
+        .map_err(apply_failure)?;
     let st = status(&mut conns, &inst.map).map_err(apply_failure)?;
     let pending: Option<Vec<String>> = match (&args.dir, &st.version) {
         (Some(dir), Some((version, _))) => {

@@ -11,7 +11,9 @@ use serde_json::json;
 
 pub fn run(args: &VerifyArgs) -> anyhow::Result<()> {
     let connect_to = |url: &str| {
-        connect::connect(url).map_err(|error| {
+        crate::target::type_of(url)?;
+        connect::check(url).map_err(|e| Failure::usage(e.message))?;
+        connect::connect_existing(url).map_err(|error| {
             apply_failure(ApplyError::Connect {
                 url: redact(url),
                 error,

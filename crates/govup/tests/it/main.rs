@@ -14,4 +14,6 @@ mod lock_scope;
 mod plan_output;
 mod resume_mysql;
 mod safety;
+mod secrets;
 mod support;
+mod targets;
