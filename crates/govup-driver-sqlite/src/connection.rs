@@ -31,9 +31,9 @@ impl SqliteConnection {
     pub fn connect(url: &str) -> Result<SqliteConnection, DbError> {
         let (path, mode) = crate::url::parse(url).map_err(DbError::new)?;
         let flags = match mode {
-            Mode::ReadWriteCreate => return SqliteConnection::open(&path),
-            Mode::ReadWrite => OpenFlags::SQLITE_OPEN_READ_WRITE,
-            Mode::ReadOnly => OpenFlags::SQLITE_OPEN_READ_ONLY,
+            Mode::Rwc => return SqliteConnection::open(&path),
+            Mode::Rw => OpenFlags::SQLITE_OPEN_READ_WRITE,
+            Mode::Ro => OpenFlags::SQLITE_OPEN_READ_ONLY,
         };
         must_exist(&path)?;
         SqliteConnection::open_with(&path, Some(flags | OpenFlags::SQLITE_OPEN_NO_MUTEX))

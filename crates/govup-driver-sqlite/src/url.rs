@@ -6,11 +6,11 @@ use std::path::PathBuf;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// `ro`: read only; the file must exist.
-    ReadOnly,
+    Ro,
     /// `rw`: read and write; the file must exist.
-    ReadWrite,
+    Rw,
     /// `rwc` (the default): read and write, an empty file created when there is none.
-    ReadWriteCreate,
+    Rwc,
 }
 
 /// The database file a `sqlite:` URL names, or None when `url` is not one (or names no file).
@@ -39,16 +39,16 @@ pub fn parse(url: &str) -> Result<(PathBuf, Mode), String> {
     if path.is_empty() {
         return Err(invalid("expected sqlite:PATH or sqlite://PATH"));
     }
-    let mut mode = Mode::ReadWriteCreate;
+    let mut mode = Mode::Rwc;
     for pair in query
         .unwrap_or_default()
         .split('&')
         .filter(|p| !p.is_empty())
     {
         mode = match pair.split_once('=') {
-            Some(("mode", "ro")) => Mode::ReadOnly,
-            Some(("mode", "rw")) => Mode::ReadWrite,
-            Some(("mode", "rwc")) => Mode::ReadWriteCreate,
+            Some(("mode", "ro")) => Mode::Ro,
+            Some(("mode", "rw")) => Mode::Rw,
+            Some(("mode", "rwc")) => Mode::Rwc,
             Some(("mode", other)) => {
                 return Err(invalid(&format!(
                     "unknown mode `{other}`; expected ro, rw or rwc"
@@ -96,11 +96,11 @@ mod tests {
     fn parameters_are_read_not_kept_in_the_name() {
         assert_eq!(
             parse("sqlite:q.db?mode=ro"),
-            Ok((PathBuf::from("q.db"), Mode::ReadOnly))
+            Ok((PathBuf::from("q.db"), Mode::Ro))
         );
         assert_eq!(
             parse("sqlite:///srv/q.db?mode=rw"),
-            Ok((PathBuf::from("/srv/q.db"), Mode::ReadWrite))
+            Ok((PathBuf::from("/srv/q.db"), Mode::Rw))
         );
         assert_eq!(path("sqlite:q.db?mode=rwc").as_deref(), Some("q.db"));
         assert!(parse("sqlite:q.db?mode=memory")

@@ -4,7 +4,8 @@
 //! The seed's table maps areas to four [`Role`]s; an installation's `map.toml` ([`SchemaMap`])
 //! maps roles to schemas, and to connections when roles live in separate databases. [`route`]
 //! puts a planner [`Plan`](govup_planner::Plan) and a map together into the list of what runs
-//! where, including the schemas each step's `info-patch.sql` runs in.
+//! where, including the schemas each step's `info-patch.sql` runs in. [`url`] holds the one
+//! function that masks passwords in URLs, map lines and messages, for every crate above this one.
 //!
 //! What it deliberately does not do: it never connects to a database and never checks that a
 //! schema exists (the engine does, when it connects); it does not plan (it only annotates a plan

@@ -33,18 +33,16 @@ pub fn redact(text: &str) -> String {
     let mut i = 0;
     while i < text.len() {
         let boundary = i == 0 || !is_word_byte(text.as_bytes()[i - 1]);
-        if boundary {
-            if scheme_at(text, i).is_some() {
-                let opener = i.checked_sub(1).map(|p| text.as_bytes()[p]);
-                let end = if whole && i == 0 {
-                    text.len()
-                } else {
-                    span_end(text, i, opener)
-                };
-                out.push_str(&mask_userinfo(&text[i..end]));
-                i = end;
-                continue;
-            }
+        if boundary && scheme_at(text, i).is_some() {
+            let opener = i.checked_sub(1).map(|p| text.as_bytes()[p]);
+            let end = if whole && i == 0 {
+                text.len()
+            } else {
+                span_end(text, i, opener)
+            };
+            out.push_str(&mask_userinfo(&text[i..end]));
+            i = end;
+            continue;
         }
         let ch = text[i..].chars().next().unwrap_or(' ');
         out.push(ch);
