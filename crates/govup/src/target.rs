@@ -81,7 +81,7 @@ pub fn type_of(url: &str) -> Result<DbType, Failure> {
         .filter(|db| connect::DRIVERS.iter().any(|d| d.db == *db))
         .ok_or_else(|| {
             Failure::usage(format_args!(
-                "not a URL govup can connect to: {}; expected postgres://, postgresql://, mysql://, mariadb://, oracle:// or sqlite:PATH",
+                "cannot tell the database type of {}: expected a postgres://, postgresql://, mysql://, mariadb://, oracle:// or sqlite:PATH URL",
                 redact(url)
             ))
         })
