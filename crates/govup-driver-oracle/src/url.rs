@@ -31,6 +31,10 @@ impl OracleUrl {
             .filter(|scheme| scheme.eq_ignore_ascii_case("oracle://"))
             .and_then(|_| url.get(9..))
             .ok_or_else(|| bad("expected oracle://user:password@host:port/service_name"))?;
+        // A raw space would end the URL where a message quotes it, and so the mask with it.
+        if govup_engine::url::ambiguous_password_char(url, &[]).is_some() {
+            return Err(bad("the password holds white space; percent-encode it"));
+        }
         // The last `@` ends the user info: passwords may hold `@`, `/` and `?` unencoded.
         let (userinfo, location) = rest
             .rsplit_once('@')
