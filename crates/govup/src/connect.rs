@@ -16,7 +16,8 @@ pub struct DriverEntry {
     pub connect: Connect,
     /// For a dry run: nothing is written, nothing created; a missing SQLite file reads as empty.
     pub read_only: Connect,
-    /// For commands that read an existing database (`status`, `verify`): nothing created.
+    /// For commands that read an existing database (`status`, `verify`, the original of
+    /// `rehearse`): nothing created.
     pub existing: Connect,
     /// Parses the URL without connecting, so that a malformed URL is bad usage (exit 2).
     pub check: fn(&str) -> Result<(), DbError>,

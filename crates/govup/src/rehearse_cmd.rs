@@ -12,8 +12,12 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<()> {
     let setup = Setup::new(args)?;
     let job = setup.job(args);
     let opts = options(args);
-    let mut originals = Connections::open(&setup.inst.url, &setup.inst.map, &mut connect::connect)
-        .map_err(apply_failure)?;
+    let mut originals = Connections::open(
+        &setup.inst.url,
+        &setup.inst.map,
+        &mut connect::connect_existing,
+    )
+    .map_err(apply_failure)?;
     let json_out = matches!(args.format, OutputFormat::Json);
     let mut obs = observer(args, json_out)?;
     let r = rehearse(&job, &mut originals, &mut connect::connect, &opts, &mut obs)

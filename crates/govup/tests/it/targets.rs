@@ -167,6 +167,19 @@ fn reading_a_missing_sqlite_file_never_creates_it() {
     let run = govup(&["verify", "--url", &url, "--against", &url]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(!file.exists(), "verify created {}", file.display());
+    // A rehearsal only reads the original: it said "not touched" after creating it.
+    let run = govup(&[
+        "rehearse",
+        "--dir",
+        &samples(),
+        "--url",
+        &url,
+        "--to",
+        "1.0.1",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("does not exist"), "{}", run.stderr);
+    assert!(!file.exists(), "rehearse created {}", file.display());
     // A dry run reads a missing file as the empty database the apply would start from.
     let run = apply(&url, &["--dry-run"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
