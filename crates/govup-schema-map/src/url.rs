@@ -150,7 +150,10 @@ fn mask_keywords(text: &str) -> String {
                     j += 1;
                 }
                 let end = value_end(bytes, j);
-                if end > j {
+                // Already masked (a message built from a redacted URL, redacted again): left
+                // as it is, so that redacting twice changes nothing, `:` separators included.
+                let masked = matches!(&text[j..end], "***" | "***:");
+                if end > j && !masked {
                     out.push_str(&text[i..j]);
                     out.push_str("***");
                     i = end;
@@ -252,6 +255,23 @@ mod tests {
         );
         assert_eq!(redact("dbname=x"), "dbname=x");
         assert_eq!(redact("mypassword=x"), "mypassword=x");
+    }
+
+    #[test]
+    fn redacting_twice_changes_nothing() {
+        for text in [
+            "cannot connect to postgres://u@h/x?password=SECRET: refused",
+            "host=h password=SECRET",
+            "mysql://u:p@h/x?pwd=a&b=c",
+        ] {
+            let once = redact(text);
+            assert!(!once.contains("SECRET"), "{once}");
+            assert_eq!(redact(&once), once);
+        }
+        assert_eq!(
+            redact("to postgres://u@h/x?password=***: refused"),
+            "to postgres://u@h/x?password=***: refused"
+        );
     }
 
     #[test]
