@@ -15,8 +15,8 @@ use govup_engine::driver::{DbError, Dialect};
 
 use crate::connection::MySqlConnection;
 use crate::databases;
-use crate::dialect::DIALECT;
 use crate::programs::{self, Program};
+use crate::DIALECT;
 
 /// How many `<stem>-<n>.sql` names are tried before giving up.
 const MAX_SUFFIX: u32 = 1000;

@@ -10,7 +10,7 @@ use govup_engine::driver::{DbError, Dialect};
 
 use crate::connection::MySqlConnection;
 use crate::databases;
-use crate::dialect::DIALECT;
+use crate::DIALECT;
 
 const HISTORY: &str = "govup_history";
 

@@ -8,9 +8,9 @@ use mysql::prelude::Queryable;
 use mysql::{Conn, Value};
 
 use crate::connect_url::ConnectUrl;
-use crate::dialect::DIALECT;
 use crate::errors::{db_error, describe};
 use crate::lock::{lock_name, SCOPE_SQL, WAIT_SECONDS};
+use crate::DIALECT;
 
 /// One connection. Every statement goes through the text protocol, so any statement the server
 /// accepts from the `mysql` client (DDL, `CREATE TRIGGER`, `CALL`, `SHOW`...) works here too.

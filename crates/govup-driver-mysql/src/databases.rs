@@ -4,7 +4,7 @@
 use govup_engine::driver::{DbError, Dialect};
 
 use crate::connection::MySqlConnection;
-use crate::dialect::DIALECT;
+use crate::DIALECT;
 
 /// `schema`, or when None the connection's default: the URL's database (what
 /// `use_schema(None)` goes back to, whatever `USE` ran since), else the session's current one.

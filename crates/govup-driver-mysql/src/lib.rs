@@ -47,17 +47,15 @@ mod catalog;
 mod connect_url;
 mod connection;
 mod databases;
-mod dialect;
 mod errors;
 mod lock;
 mod programs;
 mod scratch;
-mod split;
 
 use govup_engine::driver::{DbError, Driver};
 
 pub use connection::MySqlConnection;
-pub use dialect::{MySql, DIALECT};
+pub use govup_sql::mysql::{MySql, DIALECT};
 
 /// Opens a connection to the MySQL or MariaDB server `url` names.
 pub fn connect(url: &str) -> Result<Box<dyn Driver>, DbError> {

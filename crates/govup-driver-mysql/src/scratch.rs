@@ -11,8 +11,8 @@ use govup_engine::driver::{DbError, Dialect, IdleScratch};
 use crate::connect_url::ConnectUrl;
 use crate::connection::MySqlConnection;
 use crate::databases;
-use crate::dialect::DIALECT;
 use crate::programs::{self, Program, Running};
+use crate::DIALECT;
 
 /// MySQL's limit on database names, in characters.
 const MAX_NAME: usize = 64;

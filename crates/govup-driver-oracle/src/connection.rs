@@ -4,9 +4,9 @@
 use govup_engine::driver::{DbError, Dialect, Driver};
 use oracle::sql_type::OracleType;
 
-use crate::dialect::{canonical_ident, quote_exact, DIALECT};
 use crate::lock;
 use crate::url::OracleUrl;
+use govup_sql::oracle::{canonical_ident, quote_exact, DIALECT};
 
 /// ODPI-C's "cannot locate an Oracle Client library".
 const DPI_NO_CLIENT: i32 = 1047;
@@ -308,7 +308,7 @@ mod tests {
 
     #[test]
     fn compilation_error_query_is_one_statement() {
-        let stmts = crate::split::split(LAST_COMPILATION_ERROR_SQL).unwrap();
+        let stmts = govup_sql::oracle::split(LAST_COMPILATION_ERROR_SQL).unwrap();
         assert_eq!(stmts.len(), 1);
         assert!(LAST_COMPILATION_ERROR_SQL.contains("WHERE ROWNUM = 1"));
     }

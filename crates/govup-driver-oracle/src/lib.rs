@@ -49,13 +49,11 @@
 //! wallet, TNS alias or `SYSDBA` connections.
 
 mod connection;
-mod dialect;
 mod lock;
-mod split;
 mod url;
 
 pub use connection::{connect, OracleConnection};
-pub use dialect::{Oracle, DIALECT};
+pub use govup_sql::oracle::{Oracle, DIALECT};
 
 /// Whether `url` is an Oracle URL this driver reads, without loading the client library: a
 /// malformed URL is bad usage, told apart from a server that cannot be reached.

@@ -99,7 +99,7 @@ END;"
     fn lock_block_uses_the_timeout_and_splits_as_one_block() {
         let sql = lock_sql(3);
         assert!(sql.contains("timeout => 3,"));
-        let stmts = crate::split::split(&format!("{sql}\n/\n")).unwrap();
+        let stmts = govup_sql::oracle::split(&format!("{sql}\n/\n")).unwrap();
         assert_eq!(stmts.len(), 1);
         assert_eq!(stmts[0].text, sql);
     }

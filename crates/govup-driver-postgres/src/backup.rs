@@ -13,9 +13,9 @@ use govup_engine::{DbError, Dialect, Driver};
 
 use crate::cells::text;
 use crate::connection::PgConnection;
-use crate::dialect::DIALECT;
 use crate::namespace;
 use crate::programs::{self, conninfo_dbname, LOCK_WAIT_TIMEOUT};
+use crate::DIALECT;
 
 /// The file name's extension: it says which program reads it.
 pub const EXTENSION: &str = "pgdump";

@@ -14,8 +14,8 @@ use std::collections::BTreeMap;
 use govup_engine::{Catalog, Column, Constraint, DbError, Dialect, Driver, Index, Sequence};
 
 use crate::cells::{self, flag, number, optional, text};
-use crate::dialect::DIALECT;
 use crate::namespace;
+use crate::DIALECT;
 
 /// govup's own table, never part of a catalog (nor are its indexes, constraints, sequences).
 const HISTORY: &str = "govup_history";

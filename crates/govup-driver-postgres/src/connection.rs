@@ -6,10 +6,10 @@ use govup_engine::{execute_each, Catalog, DbError, Dialect, Driver};
 use postgres::config::SslMode;
 use postgres::{Client, NoTls, SimpleQueryMessage};
 
-use crate::dialect::DIALECT;
 use crate::error::one_line;
 use crate::tls;
 use crate::url::Target;
+use crate::DIALECT;
 use crate::{backup, catalog, lock, restore, scratch};
 
 /// One connection. Statements and queries go through the simple-query protocol, so any statement

@@ -25,20 +25,18 @@ mod backup;
 mod catalog;
 mod cells;
 mod connection;
-mod dialect;
 mod error;
 mod lock;
 mod namespace;
 mod programs;
 mod restore;
 mod scratch;
-mod split;
 mod tls;
 mod url;
 
 pub use connection::{connect, PgConnection};
-pub use dialect::{Postgres, DIALECT};
-pub use split::split;
+pub use govup_sql::postgres::split;
+pub use govup_sql::postgres::{Postgres, DIALECT};
 
 /// Whether `url` is a PostgreSQL URL this driver reads, without connecting: a malformed URL is
 /// bad usage, told apart from a server that cannot be reached.

@@ -3,7 +3,7 @@
 use govup_engine::{DbError, Dialect, Driver};
 
 use crate::cells;
-use crate::dialect::DIALECT;
+use crate::DIALECT;
 
 /// A schema that exists, with its oid for catalog queries.
 pub struct Namespace {

@@ -34,9 +34,9 @@ use govup_engine::{DbError, Dialect, Driver};
 
 use crate::cells::{flag, optional, text};
 use crate::connection::PgConnection;
-use crate::dialect::DIALECT;
 use crate::namespace::{self, Namespace};
 use crate::programs::{self, conninfo_dbname};
+use crate::DIALECT;
 
 pub fn restore(conn: &mut PgConnection, schema: Option<&str>, file: &Path) -> Result<(), DbError> {
     let name = namespace::name(conn, schema)?;

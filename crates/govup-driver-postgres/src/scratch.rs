@@ -25,10 +25,10 @@ use govup_engine::{DbError, Dialect, Driver};
 
 use crate::cells::{optional, text};
 use crate::connection::PgConnection;
-use crate::dialect::DIALECT;
 use crate::namespace;
 use crate::programs::{self, conninfo_dbname, LOCK_WAIT_TIMEOUT};
 use crate::url::{self, Target};
+use crate::DIALECT;
 
 /// PostgreSQL's longest identifier, in bytes.
 const MAX_NAME: usize = 63;

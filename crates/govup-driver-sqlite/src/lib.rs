@@ -31,17 +31,15 @@ mod backup;
 mod catalog;
 mod connection;
 mod copy;
-mod dialect;
 mod error;
 mod lock;
 mod scratch;
-mod split;
 mod url;
 
 use govup_engine::{DbError, Driver};
 
 pub use connection::SqliteConnection;
-pub use dialect::{Sqlite, DIALECT};
+pub use govup_sql::sqlite::{Sqlite, DIALECT};
 pub use url::path_of;
 
 /// Connects to the database file `url` names (`sqlite:PATH` or `sqlite://PATH`).

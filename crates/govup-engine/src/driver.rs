@@ -1,35 +1,10 @@
-//! What the engine needs from a database: a [`Dialect`] (pure text: splitting, quoting, history
-//! DDL) and a [`Driver`] (a live connection). Each driver crate implements both for one database.
+//! What the engine needs from a database: a [`Dialect`] (pure text, from `govup-sql`: splitting,
+//! quoting, history DDL) and a [`Driver`] (a live connection), which each driver crate implements.
 
 use crate::catalog::Catalog;
+pub use govup_sql::{first_word_is, Capabilities, Dialect, SplitError, Statement};
 use std::fmt;
 use std::path::{Path, PathBuf};
-
-/// One statement of a patch, without its terminator, and the 1-based line where it starts.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Statement {
-    pub text: String,
-    pub line: u32,
-}
-
-impl Statement {
-    /// The first non-empty line, for messages.
-    pub fn first_line(&self) -> &str {
-        self.text
-            .lines()
-            .map(str::trim)
-            .find(|l| !l.is_empty())
-            .unwrap_or("")
-    }
-}
-
-/// Why a patch could not be split: an unterminated quote, comment or block.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}: {message}")]
-pub struct SplitError {
-    pub line: u32,
-    pub message: String,
-}
 
 /// An error reported by the database or its client library, as one line of text.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -44,74 +19,6 @@ impl DbError {
         // Client libraries wrap messages over several lines; the headline must stay one line.
         let message = text.split_whitespace().collect::<Vec<_>>().join(" ");
         DbError { message }
-    }
-}
-
-/// What the engine may rely on.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Capabilities {
-    /// DDL can be rolled back (PostgreSQL, SQLite). Without it (MySQL, Oracle) the engine
-    /// records progress statement by statement.
-    pub transactional_ddl: bool,
-    /// The lock is held by the session for the whole run. Without it (SQLite, whose lock is its
-    /// write transaction) the engine re-checks the history inside every transaction.
-    pub session_lock: bool,
-    /// The database has named schemas that a role can be routed to.
-    pub schemas: bool,
-}
-
-/// The text side of a database: everything that needs no connection.
-pub trait Dialect: Sync {
-    /// The tree folder name: `postgresql`, `mysql`, `oracle`, `sqlite`.
-    fn name(&self) -> &'static str;
-
-    /// Splits a patch into statements. Comments between statements are dropped; comments and
-    /// blank lines inside a statement are kept.
-    fn split(&self, sql: &str) -> Result<Vec<Statement>, SplitError>;
-
-    fn capabilities(&self) -> Capabilities;
-
-    /// The `CREATE TABLE` of the history table named `table` (already qualified and quoted),
-    /// in this dialect's types. The engine runs it only when the table does not exist.
-    fn history_ddl(&self, table: &str) -> String;
-
-    /// A query that returns one row when table `govup_history` exists in `schema` (None: the
-    /// connection's default schema).
-    fn history_exists_sql(&self, schema: Option<&str>) -> String;
-
-    /// Whether a statement only changes rows: it neither commits on its own nor changes the
-    /// schema. Where DDL commits on its own, the engine puts consecutive patches of only such
-    /// statements in one transaction.
-    fn is_row_change(&self, statement: &str) -> bool {
-        first_word_is(statement, &["INSERT", "UPDATE", "DELETE"])
-    }
-
-    /// Whether a statement may leave a table whose row changes a rollback cannot undo; after
-    /// one, the engine asks [`Driver::rolls_back_rows`] again.
-    fn may_change_rollback(&self, _statement: &str) -> bool {
-        false
-    }
-
-    /// The keyword of a statement that ends or starts a transaction (`COMMIT`, `BEGIN`...), which
-    /// a patch must not hold where govup keeps one open around it.
-    fn controls_transaction(&self, statement: &str) -> Option<String> {
-        crate::tx_control::controls_transaction(statement)
-    }
-
-    fn quote_ident(&self, ident: &str) -> String {
-        format!("\"{}\"", ident.replace('"', "\"\""))
-    }
-
-    fn quote_literal(&self, text: &str) -> String {
-        format!("'{}'", text.replace('\'', "''"))
-    }
-
-    /// `schema.table`, quoted; just the table when `schema` is None.
-    fn qualify(&self, schema: Option<&str>, table: &str) -> String {
-        match schema {
-            Some(s) => format!("{}.{}", self.quote_ident(s), self.quote_ident(table)),
-            None => self.quote_ident(table),
-        }
     }
 }
 
@@ -281,16 +188,6 @@ pub fn execute_each<D: Driver + ?Sized>(
         .try_for_each(|(i, sql)| db.execute(sql).map_err(|e| (i, e)))
 }
 
-/// Whether the first word of `statement` is one of `words` (ASCII, any case).
-pub fn first_word_is(statement: &str, words: &[&str]) -> bool {
-    let first = statement
-        .trim_start()
-        .split(|c: char| !c.is_ascii_alphabetic())
-        .next()
-        .unwrap_or("");
-    words.iter().any(|w| first.eq_ignore_ascii_case(w))
-}
-
 /// `statements` as one text for a server that runs several statements per message, in order.
 /// A newline before each `;`: a statement may end in a `--` comment.
 pub fn script(statements: &[&str]) -> String {
@@ -309,30 +206,4 @@ fn unsupported(dialect: &dyn Dialect, what: &str) -> DbError {
         "{what} is not supported for {} yet",
         dialect.name()
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::first_word_is;
-
-    #[test]
-    fn first_words_are_whole_words_in_any_case() {
-        let dml = ["INSERT", "UPDATE", "DELETE"];
-        for yes in [
-            "INSERT INTO t VALUES (1)",
-            "  update t set a = 1",
-            "Delete\nfrom t",
-        ] {
-            assert!(first_word_is(yes, &dml), "{yes}");
-        }
-        for no in [
-            "INSERTX",
-            "CREATE TABLE t (a int)",
-            "SELECT 1",
-            "-- INSERT",
-            "",
-        ] {
-            assert!(!first_word_is(no, &dml), "{no}");
-        }
-    }
 }

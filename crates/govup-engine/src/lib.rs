@@ -33,7 +33,6 @@ pub mod origin;
 mod prepare;
 pub mod rehearse;
 pub mod status;
-mod tx_control;
 pub mod url;
 pub mod verify;
 

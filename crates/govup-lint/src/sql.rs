@@ -2,18 +2,18 @@
 //! `sqlparser` (warnings only: a parser gap must never block a release).
 
 use crate::{rules, Diagnostic};
-use govup_engine::driver::Dialect;
 use govup_planner::DbType;
+use govup_sql::Dialect;
 use sqlparser::dialect as sp;
 use sqlparser::parser::Parser;
 
 /// The splitter `govup apply` uses for `db`, when govup has one.
 pub fn splitter(db: DbType) -> Option<&'static dyn Dialect> {
     match db {
-        DbType::Postgresql => Some(&govup_driver_postgres::DIALECT),
-        DbType::Mysql => Some(&govup_driver_mysql::DIALECT),
-        DbType::Oracle => Some(&govup_driver_oracle::DIALECT),
-        DbType::Sqlite => Some(&govup_driver_sqlite::DIALECT),
+        DbType::Postgresql => Some(&govup_sql::postgres::DIALECT),
+        DbType::Mysql => Some(&govup_sql::mysql::DIALECT),
+        DbType::Oracle => Some(&govup_sql::oracle::DIALECT),
+        DbType::Sqlite => Some(&govup_sql::sqlite::DIALECT),
         DbType::Sqlserver | DbType::Db2 | DbType::Hsql => None,
     }
 }

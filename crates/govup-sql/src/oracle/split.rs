@@ -5,7 +5,7 @@
 //! until a line holding only `/`. Quotes and comments are skipped so that a `;` or a `/` inside
 //! them never ends anything.
 
-use govup_engine::driver::{SplitError, Statement};
+use crate::{SplitError, Statement};
 
 /// How many leading tokens decide whether a statement is PL/SQL:
 /// `CREATE OR REPLACE NONEDITIONABLE PACKAGE` is the longest header.

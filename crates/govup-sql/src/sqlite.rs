@@ -1,7 +1,11 @@
 //! The text side of SQLite: splitting, capabilities and the history table.
 
-use govup_engine::history::{self, ColumnType};
-use govup_engine::{Capabilities, Dialect, SplitError, Statement};
+mod split;
+
+pub use split::split;
+
+use crate::history::{self, ColumnType};
+use crate::{Capabilities, Dialect, SplitError, Statement};
 
 /// SQLite's [`Dialect`].
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -16,7 +20,7 @@ impl Dialect for Sqlite {
     }
 
     fn split(&self, sql: &str) -> Result<Vec<Statement>, SplitError> {
-        crate::split::split(sql)
+        split::split(sql)
     }
 
     fn capabilities(&self) -> Capabilities {

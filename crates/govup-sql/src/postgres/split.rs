@@ -10,7 +10,7 @@
 //! meta-commands (`\i`, `\set`) and `standard_conforming_strings = off`, under which a plain
 //! `'...'` would also treat backslashes as escapes.
 
-use govup_engine::{SplitError, Statement};
+use crate::{SplitError, Statement};
 
 /// Splits `sql` into statements; see the module documentation for the grammar.
 pub fn split(sql: &str) -> Result<Vec<Statement>, SplitError> {

@@ -1,7 +1,11 @@
 //! The text side of MySQL/MariaDB: quoting, the history table and capabilities.
 
-use govup_engine::driver::{first_word_is, Capabilities, Dialect, SplitError, Statement};
-use govup_engine::history;
+mod split;
+
+pub use split::split;
+
+use crate::history;
+use crate::{first_word_is, Capabilities, Dialect, SplitError, Statement};
 
 /// The MySQL/MariaDB dialect.
 #[derive(Clone, Copy, Debug, Default)]
@@ -26,7 +30,7 @@ impl Dialect for MySql {
     }
 
     fn split(&self, sql: &str) -> Result<Vec<Statement>, SplitError> {
-        crate::split::split(sql)
+        split::split(sql)
     }
 
     fn capabilities(&self) -> Capabilities {

@@ -1,7 +1,11 @@
 //! The text side of PostgreSQL: splitting, quoting and the history table.
 
-use govup_engine::history;
-use govup_engine::{Capabilities, Dialect, SplitError, Statement};
+mod split;
+
+pub use split::split;
+
+use crate::history;
+use crate::{Capabilities, Dialect, SplitError, Statement};
 
 /// PostgreSQL's [`Dialect`].
 #[derive(Clone, Copy, Debug, Default)]
@@ -16,7 +20,7 @@ impl Dialect for Postgres {
     }
 
     fn split(&self, sql: &str) -> Result<Vec<Statement>, SplitError> {
-        crate::split::split(sql)
+        split::split(sql)
     }
 
     fn capabilities(&self) -> Capabilities {

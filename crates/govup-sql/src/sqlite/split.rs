@@ -13,7 +13,7 @@
 //! Known limit: an unquoted column named `end` or `case` inside a trigger body (SQLite accepts
 //! `end` as a name) confuses the count; quote such names.
 
-use govup_engine::{SplitError, Statement};
+use crate::{SplitError, Statement};
 
 /// Splits `sql` into statements; see the module documentation for the rules.
 pub fn split(sql: &str) -> Result<Vec<Statement>, SplitError> {

@@ -1,7 +1,11 @@
 //! The text side of Oracle: splitting, identifier case, literals and the history table.
 
-use govup_engine::driver::{Capabilities, Dialect, SplitError, Statement};
-use govup_engine::history::{self, ColumnType};
+mod split;
+
+pub use split::split;
+
+use crate::history::{self, ColumnType};
+use crate::{Capabilities, Dialect, SplitError, Statement};
 
 /// Oracle's dialect.
 #[derive(Clone, Copy, Debug, Default)]
@@ -46,7 +50,7 @@ impl Dialect for Oracle {
     }
 
     fn split(&self, sql: &str) -> Result<Vec<Statement>, SplitError> {
-        crate::split::split(sql)
+        split::split(sql)
     }
 
     fn capabilities(&self) -> Capabilities {
@@ -80,7 +84,7 @@ impl Dialect for Oracle {
             Some(s) => plain_literal(&canonical_ident(s)),
             None => "SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA')".to_string(),
         };
-        let table = plain_literal(&canonical_ident(govup_engine::history::TABLE));
+        let table = plain_literal(&canonical_ident(crate::history::TABLE));
         format!("SELECT 1 FROM all_tables WHERE owner = {owner} AND table_name = {table}")
     }
 
@@ -171,7 +175,7 @@ mod tests {
     #[test]
     fn history_ddl_names_every_engine_column() {
         let ddl = DIALECT.history_ddl("t");
-        for column in govup_engine::history::COLUMNS {
+        for column in crate::history::COLUMNS {
             assert!(ddl.contains(&format!("\n  {column} ")), "{column}");
         }
     }

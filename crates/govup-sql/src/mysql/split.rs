@@ -2,7 +2,7 @@
 //! reads a script: `;` ends a statement unless it is inside a string, a quoted identifier or a
 //! comment, and `DELIMITER xx` lines change what ends one.
 
-use govup_engine::driver::{SplitError, Statement};
+use crate::{SplitError, Statement};
 
 /// What the scanner can be inside of, for the message when it never ends.
 #[derive(Clone, Copy)]
