@@ -17,6 +17,9 @@ pub mod postgres;
 pub mod sqlite;
 mod tx_control;
 
+#[cfg(test)]
+mod conformance;
+
 /// One statement of a patch, without its terminator, and the 1-based line where it starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Statement {
@@ -108,6 +111,17 @@ pub trait Dialect: Sync {
             Some(s) => format!("{}.{}", self.quote_ident(s), self.quote_ident(table)),
             None => self.quote_ident(table),
         }
+    }
+}
+
+/// Adds `text`, trimmed, as a statement starting on `line`, unless nothing is left of it.
+pub(crate) fn push_trimmed(out: &mut Vec<Statement>, text: &str, line: u32) {
+    let text = text.trim();
+    if !text.is_empty() {
+        out.push(Statement {
+            text: text.to_string(),
+            line,
+        });
     }
 }
 

@@ -1,269 +1,125 @@
 //! Splitting a MySQL/MariaDB patch into statements, the way the `mysql` command-line client
 //! reads a script: `;` ends a statement unless it is inside a string, a quoted identifier or a
-//! comment, and `DELIMITER xx` lines change what ends one.
+//! comment, and `DELIMITER xx` lines change what ends one. Built on the shared
+//! [`lexer`](crate::lexer).
 
+use crate::lexer::{Kind, Lexer, Syntax};
 use crate::{SplitError, Statement};
 
-/// What the scanner can be inside of, for the message when it never ends.
-#[derive(Clone, Copy)]
-enum Open {
-    String { quote: u8 },
-    Identifier,
-    Comment,
-    ExecutableComment,
-}
+/// What MySQL's text looks like to the lexer. A `DELIMITER` may be any text, so it is looked for
+/// before every token and inside every word.
+struct Text;
 
-impl Open {
-    fn unterminated(self) -> &'static str {
-        match self {
-            Open::String { .. } => "unterminated string literal starting here",
-            Open::Identifier => "unterminated quoted identifier starting here",
-            Open::Comment => "unterminated comment starting here",
-            Open::ExecutableComment => "unterminated executable comment starting here",
-        }
-    }
+impl Syntax for Text {
+    const HASH_COMMENTS: bool = true;
+    const DASH_NEEDS_SPACE: bool = true;
+    const EXECUTABLE_COMMENTS: bool = true;
+    const COMMENT_NAME: &'static str = "comment";
+    const BACKSLASH_ESCAPES: bool = true;
+    const DOUBLE_QUOTED_STRINGS: bool = true;
+    const BACKTICKS: bool = true;
 }
 
 /// Splits `sql` into statements. See the crate documentation for the accepted syntax.
 pub fn split(sql: &str) -> Result<Vec<Statement>, SplitError> {
-    Splitter::new(sql).run()
+    let mut lexer = Lexer::<Text>::new(sql);
+    let mut delimiter = ";".to_string();
+    // Offset and line of the pending statement's first significant token.
+    let mut start: Option<(usize, u32)> = None;
+    let mut out = Vec::new();
+    let mut line_start = true;
+    loop {
+        let pos = lexer.pos();
+        // Only a line that begins outside any statement can be a DELIMITER command: inside a
+        // statement `delimiter` may well be a column name.
+        if line_start && start.is_none() {
+            if let Some((new, line_end)) = delimiter_command(sql, pos, lexer.line())? {
+                delimiter = new;
+                lexer.seek(line_end);
+                continue;
+            }
+        }
+        if sql.as_bytes()[pos..].starts_with(delimiter.as_bytes()) {
+            finish(sql, start.take(), pos, &mut out);
+            lexer.seek(pos + delimiter.len());
+            line_start = false;
+            continue;
+        }
+        let Some(token) = lexer.next()? else { break };
+        line_start = token.kind == Kind::Space && sql.as_bytes()[token.end - 1] == b'\n';
+        if token.is_significant() && start.is_none() {
+            start = Some((token.start, token.line));
+        }
+        if token.kind == Kind::Word {
+            if let Some(at) = delimiter_inside(sql, token.start + 1, token.end, &delimiter) {
+                lexer.seek(at);
+            }
+        }
+    }
+    finish(sql, start, sql.len(), &mut out);
+    Ok(out)
 }
 
-struct Splitter<'a> {
-    sql: &'a str,
-    bytes: &'a [u8],
+/// Where the delimiter begins between `from` and `to` (inside a word), if it does.
+fn delimiter_inside(sql: &str, from: usize, to: usize, delimiter: &str) -> Option<usize> {
+    let first = *delimiter.as_bytes().first()?;
+    let bytes = sql.as_bytes();
+    (from..to).find(|&i| bytes[i] == first && bytes[i..].starts_with(delimiter.as_bytes()))
+}
+
+fn finish(sql: &str, start: Option<(usize, u32)>, end: usize, out: &mut Vec<Statement>) {
+    if let Some((start, line)) = start {
+        // Both offsets sit on ASCII bytes or at the start of the delimiter, so on char
+        // boundaries; `get` keeps that an assumption rather than a possible panic.
+        crate::push_trimmed(out, sql.get(start..end).unwrap_or(""), line);
+    }
+}
+
+/// At the start of a line outside any statement: when the line is `DELIMITER xx`, the new
+/// delimiter and where the line ends.
+fn delimiter_command(
+    sql: &str,
     pos: usize,
     line: u32,
-    delimiter: String,
-    /// Byte offset and line of the pending statement's first non-blank, non-comment character.
-    start: Option<(usize, u32)>,
-    statements: Vec<Statement>,
-}
-
-impl<'a> Splitter<'a> {
-    fn new(sql: &'a str) -> Splitter<'a> {
-        Splitter {
-            sql,
-            bytes: sql.as_bytes(),
-            pos: 0,
-            line: 1,
-            delimiter: ";".to_string(),
-            start: None,
-            statements: Vec::new(),
-        }
+) -> Result<Option<(String, usize)>, SplitError> {
+    const KEYWORD: &[u8] = b"delimiter";
+    let bytes = sql.as_bytes();
+    let mut i = pos;
+    while matches!(bytes.get(i), Some(b' ' | b'\t')) {
+        i += 1;
     }
-
-    fn run(mut self) -> Result<Vec<Statement>, SplitError> {
-        let mut line_start = true;
-        while self.pos < self.bytes.len() {
-            // Only a line that begins outside any statement can be a DELIMITER command: inside a
-            // statement `delimiter` may well be a column name.
-            if line_start && self.start.is_none() && self.delimiter_command()? {
-                continue;
-            }
-            line_start = false;
-            let b = self.bytes[self.pos];
-            if self.bytes[self.pos..].starts_with(self.delimiter.as_bytes()) {
-                self.finish(self.pos);
-                self.pos += self.delimiter.len();
-                continue;
-            }
-            match b {
-                b'\n' => {
-                    self.line += 1;
-                    self.pos += 1;
-                    line_start = true;
-                }
-                b' ' | b'\t' | b'\r' | 0x0b | 0x0c => self.pos += 1,
-                b'\'' | b'"' => {
-                    self.mark_start();
-                    self.skip_quoted(Open::String { quote: b })?;
-                }
-                b'`' => {
-                    self.mark_start();
-                    self.skip_quoted(Open::Identifier)?;
-                }
-                b'#' => self.skip_line_comment(),
-                b'-' if self.is_dash_comment() => self.skip_line_comment(),
-                b'/' if self.peek(1) == Some(b'*') => {
-                    if self.is_executable_comment() {
-                        self.mark_start();
-                        self.skip_block_comment(Open::ExecutableComment)?;
-                    } else {
-                        self.skip_block_comment(Open::Comment)?;
-                    }
-                }
-                _ => {
-                    self.mark_start();
-                    self.pos += 1;
-                }
-            }
-        }
-        self.finish(self.bytes.len());
-        Ok(self.statements)
+    let rest = &bytes[i.min(bytes.len())..];
+    let is_command = rest.len() > KEYWORD.len()
+        && rest[..KEYWORD.len()].eq_ignore_ascii_case(KEYWORD)
+        && matches!(rest[KEYWORD.len()], b' ' | b'\t');
+    if !is_command {
+        return Ok(None);
     }
-
-    fn peek(&self, ahead: usize) -> Option<u8> {
-        self.bytes.get(self.pos + ahead).copied()
-    }
-
-    fn mark_start(&mut self) {
-        if self.start.is_none() {
-            self.start = Some((self.pos, self.line));
-        }
-    }
-
-    fn finish(&mut self, end: usize) {
-        if let Some((start, line)) = self.start.take() {
-            // Both offsets sit on ASCII bytes or at the start of the delimiter, so on char
-            // boundaries; `get` keeps that an assumption rather than a possible panic.
-            let text = self.sql.get(start..end).unwrap_or("").trim();
-            if !text.is_empty() {
-                self.statements.push(Statement {
-                    text: text.to_string(),
-                    line,
-                });
-            }
-        }
-    }
-
-    /// `--` starts a comment only when followed by whitespace, a control character or the end:
-    /// `1--1` is an expression.
-    fn is_dash_comment(&self) -> bool {
-        self.peek(1) == Some(b'-') && self.peek(2).is_none_or(|c| c <= b' ' || c == 0x7f)
-    }
-
-    /// `/*!` (MySQL) and `/*M!` (MariaDB) comments are code the server runs.
-    fn is_executable_comment(&self) -> bool {
-        match self.peek(2) {
-            Some(b'!') => true,
-            Some(b'M') => self.peek(3) == Some(b'!'),
-            _ => false,
-        }
-    }
-
-    fn skip_line_comment(&mut self) {
-        while self.pos < self.bytes.len() && self.bytes[self.pos] != b'\n' {
-            self.pos += 1;
-        }
-    }
-
-    fn skip_block_comment(&mut self, open: Open) -> Result<(), SplitError> {
-        let line = self.line;
-        let mut i = self.pos + 2;
-        while i < self.bytes.len() {
-            match self.bytes[i] {
-                b'*' if self.bytes.get(i + 1) == Some(&b'/') => {
-                    self.pos = i + 2;
-                    return Ok(());
-                }
-                b'\n' => self.line += 1,
-                _ => {}
-            }
-            i += 1;
-        }
-        Err(SplitError {
+    let line_end = rest
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |n| i + n);
+    let argument = sql.get(i + KEYWORD.len()..line_end).unwrap_or("");
+    let Some(delimiter) = argument.split_whitespace().next() else {
+        return Err(SplitError {
             line,
-            message: open.unterminated().to_string(),
-        })
-    }
-
-    /// Skips a string (backslash escapes, doubled quotes) or a backtick identifier (doubled
-    /// backticks), from its opening quote to just past its closing one.
-    fn skip_quoted(&mut self, open: Open) -> Result<(), SplitError> {
-        let (quote, escapes) = match open {
-            Open::String { quote } => (quote, true),
-            _ => (b'`', false),
-        };
-        let line = self.line;
-        let mut i = self.pos + 1;
-        while i < self.bytes.len() {
-            let b = self.bytes[i];
-            if b == b'\n' {
-                self.line += 1;
-            } else if b == b'\\' && escapes {
-                if self.bytes.get(i + 1) == Some(&b'\n') {
-                    self.line += 1;
-                }
-                i += 1;
-            } else if b == quote {
-                if self.bytes.get(i + 1) == Some(&quote) {
-                    i += 1;
-                } else {
-                    self.pos = i + 1;
-                    return Ok(());
-                }
-            }
-            i += 1;
-        }
-        Err(SplitError {
+            message: "DELIMITER without a delimiter".to_string(),
+        });
+    };
+    if delimiter.contains('\\') {
+        return Err(SplitError {
             line,
-            message: open.unterminated().to_string(),
-        })
+            message: format!("DELIMITER {delimiter}: a delimiter cannot contain a backslash"),
+        });
     }
-
-    /// At the start of a line outside any statement: when the line is `DELIMITER xx`, adopts
-    /// `xx`, consumes the line and returns true.
-    fn delimiter_command(&mut self) -> Result<bool, SplitError> {
-        const KEYWORD: &[u8] = b"delimiter";
-        let mut i = self.pos;
-        while matches!(self.bytes.get(i), Some(b' ' | b'\t')) {
-            i += 1;
-        }
-        let rest = &self.bytes[i..];
-        let is_command = rest.len() > KEYWORD.len()
-            && rest[..KEYWORD.len()].eq_ignore_ascii_case(KEYWORD)
-            && matches!(rest[KEYWORD.len()], b' ' | b'\t');
-        if !is_command {
-            return Ok(false);
-        }
-        let line_end = self.bytes[i..]
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(self.bytes.len(), |n| i + n);
-        let argument = self.sql.get(i + KEYWORD.len()..line_end).unwrap_or("");
-        let Some(delimiter) = argument.split_whitespace().next() else {
-            return Err(SplitError {
-                line: self.line,
-                message: "DELIMITER without a delimiter".to_string(),
-            });
-        };
-        if delimiter.contains('\\') {
-            return Err(SplitError {
-                line: self.line,
-                message: format!("DELIMITER {delimiter}: a delimiter cannot contain a backslash"),
-            });
-        }
-        self.delimiter = delimiter.to_string();
-        self.pos = line_end;
-        Ok(true)
-    }
+    Ok(Some((delimiter.to_string(), line_end)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn texts(sql: &str) -> Vec<String> {
-        split(sql).unwrap().into_iter().map(|s| s.text).collect()
-    }
-
-    fn lines(sql: &str) -> Vec<u32> {
-        split(sql).unwrap().into_iter().map(|s| s.line).collect()
-    }
-
-    fn error(sql: &str) -> SplitError {
-        split(sql).unwrap_err()
-    }
-
-    #[test]
-    fn common_splitting_rules() {
-        govup_testkit::check_common_splitting_rules(|sql| {
-            split(sql)
-                .map(|v| v.into_iter().map(|s| (s.text, s.line)).collect())
-                .map_err(|e| (e.line, e.message))
-        });
-    }
+    crate::conformance::split_helpers!(split);
 
     #[test]
     fn empty_statements_are_dropped() {
@@ -484,6 +340,24 @@ mod tests {
     }
 
     #[test]
+    fn delimiter_after_a_terminator_on_its_line_is_not_the_command() {
+        // Only a line that starts with DELIMITER is the command, as in the `mysql` client.
+        assert_eq!(texts(";delimiter ;\n;"), ["delimiter"]);
+        assert_eq!(
+            texts("SELECT 1;DELIMITER $$\nSELECT 2;"),
+            ["SELECT 1", "DELIMITER $$\nSELECT 2"]
+        );
+    }
+
+    #[test]
+    fn delimiter_inside_a_word_ends_the_statement() {
+        assert_eq!(
+            texts("DELIMITER $$\nSELECT a$$SELECT b1x$$\nDELIMITER x;\nSELECT 1x;SELECT 2x;"),
+            ["SELECT a", "SELECT b1x", "SELECT 1", "SELECT 2"]
+        );
+    }
+
+    #[test]
     fn delimiter_prefix_is_not_the_command() {
         assert_eq!(texts("DELIMITERS;\nSELECT 1;"), ["DELIMITERS", "SELECT 1"]);
     }
@@ -499,14 +373,14 @@ mod tests {
 
     #[test]
     fn delimiter_without_argument_is_an_error() {
-        let e = error("SELECT 1;\nDELIMITER \n");
+        let e = err("SELECT 1;\nDELIMITER \n");
         assert_eq!(e.line, 2);
         assert!(e.message.contains("DELIMITER"), "{e}");
     }
 
     #[test]
     fn delimiter_with_backslash_is_an_error() {
-        assert!(error("DELIMITER \\x\n").message.contains("backslash"));
+        assert!(err("DELIMITER \\x\n").message.contains("backslash"));
     }
 
     #[test]
@@ -526,40 +400,33 @@ mod tests {
     }
 
     #[test]
-    fn unterminated_string() {
-        let e = error("SELECT 1;\n\nSELECT 'abc;\n");
-        assert_eq!(e.line, 3);
-        assert_eq!(e.message, "unterminated string literal starting here");
-    }
-
-    #[test]
     fn unterminated_string_by_trailing_backslash() {
         assert_eq!(
-            error("SELECT 'abc\\'").message,
+            err("SELECT 'abc\\'").message,
             "unterminated string literal starting here"
         );
     }
 
     #[test]
     fn unterminated_identifier() {
-        let e = error("SELECT\n`abc");
+        let e = err("SELECT\n`abc");
         assert_eq!(e.line, 2);
         assert_eq!(e.message, "unterminated quoted identifier starting here");
     }
 
     #[test]
     fn unterminated_comments() {
-        let e = error("SELECT 1;\n/* open");
+        let e = err("SELECT 1;\n/* open");
         assert_eq!(
             (e.line, e.message.as_str()),
             (2, "unterminated comment starting here")
         );
-        let e = error("/*!40101 SET x");
+        let e = err("/*!40101 SET x");
         assert_eq!(
             (e.line, e.message.as_str()),
             (1, "unterminated executable comment starting here")
         );
-        assert_eq!(error("/*").line, 1);
+        assert_eq!(err("/*").line, 1);
     }
 
     #[test]
@@ -652,55 +519,5 @@ mod tests {
     #[test]
     fn non_ascii_whitespace_only_statement_is_dropped() {
         assert!(texts("\u{a0};").is_empty());
-    }
-
-    /// Random soups of the characters that matter: never a panic, and every statement found is
-    /// non-empty text on a line that exists.
-    #[test]
-    fn random_soups_never_panic() {
-        const PIECES: [&str; 22] = [
-            "'",
-            "\"",
-            "`",
-            "\\",
-            ";",
-            "--",
-            "-- ",
-            "#",
-            "/*",
-            "*/",
-            "/*!",
-            "\n",
-            " ",
-            "DELIMITER $$\n",
-            "delimiter ;\n",
-            "$$",
-            "é",
-            "a",
-            "SELECT",
-            "\r",
-            "\t",
-            "/",
-        ];
-        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-        for _ in 0..3000 {
-            let mut text = String::new();
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-            let len = (seed >> 58) as usize;
-            for _ in 0..len {
-                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
-                text.push_str(PIECES[(seed >> 33) as usize % PIECES.len()]);
-            }
-            let total_lines = text.matches('\n').count() as u32 + 1;
-            match split(&text) {
-                Ok(statements) => {
-                    for s in statements {
-                        assert!(!s.text.is_empty(), "{text:?}");
-                        assert!(s.line >= 1 && s.line <= total_lines, "{text:?}");
-                    }
-                }
-                Err(e) => assert!(e.line >= 1 && e.line <= total_lines, "{text:?}"),
-            }
-        }
     }
 }

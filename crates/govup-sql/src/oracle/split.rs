@@ -3,8 +3,9 @@
 //! Plain SQL ends at `;`. PL/SQL units (`CREATE ... TRIGGER|PROCEDURE|FUNCTION|PACKAGE|TYPE`
 //! and anonymous `DECLARE`/`BEGIN` blocks) contain `;` of their own, so like SQL*Plus they run
 //! until a line holding only `/`. Quotes and comments are skipped so that a `;` or a `/` inside
-//! them never ends anything.
+//! them never ends anything; the shared [`lexer`](crate::lexer) knows those.
 
+use crate::lexer::{Kind, Lexer, Syntax};
 use crate::{SplitError, Statement};
 
 /// How many leading tokens decide whether a statement is PL/SQL:
@@ -13,23 +14,14 @@ const HEADER_TOKENS: usize = 5;
 
 /// Splits `sql` into statements: plain SQL without its `;`, PL/SQL with its final `END;`.
 pub fn split(sql: &str) -> Result<Vec<Statement>, SplitError> {
-    Splitter::new(sql).run()
-}
-
-struct Splitter<'a> {
-    sql: &'a str,
-    chars: Vec<(usize, char)>,
-    /// Byte offset where each line starts, to turn offsets into line numbers.
-    line_starts: Vec<usize>,
-    pos: usize,
-    out: Vec<Statement>,
-    current: Option<Current>,
+    run(sql)
 }
 
 /// The statement being read.
 struct Current {
     /// Byte offset of its first significant character.
     start: usize,
+    line: u32,
     /// Byte offset just past its last significant character: trailing comments and the
     /// terminator stay out of the text.
     end: usize,
@@ -72,230 +64,84 @@ fn is_plsql_header(tokens: &[String]) -> bool {
     }
 }
 
-fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_' || c == '$' || c == '#'
-}
+/// What Oracle's text looks like to the lexer.
+struct Text;
 
-/// The closing delimiter of a `q'X...X'` literal.
-fn q_closer(open: char) -> char {
-    match open {
-        '[' => ']',
-        '{' => '}',
-        '(' => ')',
-        '<' => '>',
-        other => other,
+impl Syntax for Text {
+    const Q_QUOTES: bool = true;
+    const UNICODE: bool = true;
+    fn word_start(c: u8) -> bool {
+        is_word_byte(c)
     }
 }
 
-impl<'a> Splitter<'a> {
-    fn new(sql: &'a str) -> Self {
-        let mut line_starts = vec![0];
-        line_starts.extend(sql.match_indices('\n').map(|(i, _)| i + 1));
-        Splitter {
-            sql,
-            chars: sql.char_indices().collect(),
-            line_starts,
-            pos: 0,
-            out: Vec::new(),
-            current: None,
-        }
-    }
+/// ASCII word characters; the lexer adds Unicode letters and digits.
+fn is_word_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c == b'#'
+}
 
-    fn char_at(&self, i: usize) -> Option<char> {
-        self.chars.get(i).map(|&(_, c)| c)
-    }
-
-    fn offset(&self, i: usize) -> usize {
-        self.chars.get(i).map_or(self.sql.len(), |&(o, _)| o)
-    }
-
-    fn line_of(&self, offset: usize) -> u32 {
-        let line = self.line_starts.partition_point(|&start| start <= offset);
-        u32::try_from(line).unwrap_or(u32::MAX)
-    }
-
-    fn error(&self, start: usize, what: &str) -> SplitError {
-        SplitError {
-            line: self.line_of(self.offset(start)),
-            message: format!("unterminated {what} starting here"),
-        }
-    }
-
-    fn run(mut self) -> Result<Vec<Statement>, SplitError> {
-        while self.pos < self.chars.len() {
-            let at_line_start = self.pos == 0 || self.char_at(self.pos - 1) == Some('\n');
-            if at_line_start && self.slash_line() {
+fn run(sql: &str) -> Result<Vec<Statement>, SplitError> {
+    let mut lexer = Lexer::<Text>::new(sql);
+    let mut out = Vec::new();
+    let mut current: Option<Current> = None;
+    loop {
+        let pos = lexer.pos();
+        // A line holding only `/` ends the current statement (or, after a statement already
+        // ended by `;`, does nothing: SQL*Plus's "run the buffer again").
+        if lexer.is_line_start(pos) {
+            let line = lexer.rest_of_line(pos);
+            if line.trim() == "/" {
+                finish(sql, current.take(), &mut out);
+                lexer.seek(pos + line.len());
                 continue;
             }
-            let c = self.char_at(self.pos).unwrap_or(' ');
-            let next = self.char_at(self.pos + 1);
-            match c {
-                _ if c.is_whitespace() => self.pos += 1,
-                '-' if next == Some('-') => self.skip_line_comment(),
-                '/' if next == Some('*') => self.skip_block_comment()?,
-                ';' => {
-                    let after = self.offset(self.pos + 1);
-                    match &mut self.current {
-                        Some(cur) if cur.is_plsql() => cur.end = after,
-                        Some(_) => self.finish(),
-                        // A stray `;` between statements is not a statement.
-                        None => {}
-                    }
-                    self.pos += 1;
-                }
-                '\'' => {
-                    let start = self.pos;
-                    self.skip_quoted('\'', "string literal")?;
-                    self.significant(start, None);
-                }
-                '"' => {
-                    let start = self.pos;
-                    self.skip_quoted('"', "quoted identifier")?;
-                    self.significant(start, None);
-                }
-                _ if is_word_char(c) => self.word()?,
-                _ => {
-                    let start = self.pos;
-                    self.pos += 1;
-                    self.significant(start, None);
-                }
+        }
+        let Some(token) = lexer.next()? else { break };
+        if !token.is_significant() {
+            continue;
+        }
+        let text = &sql[token.start..token.end];
+        if text == ";" {
+            match &mut current {
+                Some(cur) if cur.is_plsql() => cur.end = token.end,
+                Some(_) => finish(sql, current.take(), &mut out),
+                // A stray `;` between statements is not a statement.
+                None => {}
             }
+            continue;
         }
-        if let Some(cur) = &self.current {
-            if cur.is_plsql() {
-                return Err(SplitError {
-                    line: self.line_of(cur.start),
-                    message: "unterminated PL/SQL block starting here".to_string(),
-                });
-            }
-            // SQL*Plus would leave it in the buffer; a last statement without `;` is common
-            // enough in patches to accept.
-            self.finish();
-        }
-        Ok(self.out)
-    }
-
-    /// At a line start: when the line holds only `/`, ends the current statement (or, after a
-    /// statement already ended by `;`, does nothing: SQL*Plus's "run the buffer again").
-    fn slash_line(&mut self) -> bool {
-        let from = self.offset(self.pos);
-        let rest = &self.sql[from..];
-        let line_len = rest.find('\n').unwrap_or(rest.len());
-        if rest[..line_len].trim() != "/" {
-            return false;
-        }
-        if self.current.is_some() {
-            self.finish();
-        }
-        while self.pos < self.chars.len() && self.char_at(self.pos) != Some('\n') {
-            self.pos += 1;
-        }
-        true
-    }
-
-    /// Records the significant text from char `start` to the current position.
-    fn significant(&mut self, start: usize, word: Option<String>) {
-        let start_offset = self.offset(start);
-        let end_offset = self.offset(self.pos);
-        let cur = self.current.get_or_insert_with(|| Current {
-            start: start_offset,
-            end: end_offset,
+        let cur = current.get_or_insert_with(|| Current {
+            start: token.start,
+            line: token.line,
+            end: token.end,
             header: Vec::new(),
         });
-        cur.end = end_offset;
+        cur.end = token.end;
         if cur.header.len() < HEADER_TOKENS {
-            cur.header.push(word.unwrap_or_default());
+            let word = match token.kind {
+                Kind::Word => text.to_uppercase(),
+                _ => String::new(),
+            };
+            cur.header.push(word);
         }
     }
-
-    fn finish(&mut self) {
-        if let Some(cur) = self.current.take() {
-            let text = self.sql[cur.start..cur.end].trim();
-            if !text.is_empty() {
-                self.out.push(Statement {
-                    text: text.to_string(),
-                    line: self.line_of(cur.start),
-                });
-            }
+    if let Some(cur) = &current {
+        if cur.is_plsql() {
+            return Err(SplitError {
+                line: cur.line,
+                message: "unterminated PL/SQL block starting here".to_string(),
+            });
         }
     }
+    // SQL*Plus would leave a last statement without `;` in the buffer; it is common enough in
+    // patches to accept.
+    finish(sql, current, &mut out);
+    Ok(out)
+}
 
-    fn skip_line_comment(&mut self) {
-        while self.pos < self.chars.len() && self.char_at(self.pos) != Some('\n') {
-            self.pos += 1;
-        }
-    }
-
-    fn skip_block_comment(&mut self) -> Result<(), SplitError> {
-        let start = self.pos;
-        self.pos += 2;
-        loop {
-            match self.char_at(self.pos) {
-                None => return Err(self.error(start, "block comment")),
-                Some('*') if self.char_at(self.pos + 1) == Some('/') => {
-                    self.pos += 2;
-                    return Ok(());
-                }
-                Some(_) => self.pos += 1,
-            }
-        }
-    }
-
-    /// Skips a literal or identifier quoted by `quote`, where a doubled quote stands for itself.
-    fn skip_quoted(&mut self, quote: char, what: &str) -> Result<(), SplitError> {
-        let start = self.pos;
-        self.pos += 1;
-        loop {
-            match self.char_at(self.pos) {
-                None => return Err(self.error(start, what)),
-                Some(c) if c == quote => {
-                    if self.char_at(self.pos + 1) == Some(quote) {
-                        self.pos += 2;
-                    } else {
-                        self.pos += 1;
-                        return Ok(());
-                    }
-                }
-                Some(_) => self.pos += 1,
-            }
-        }
-    }
-
-    /// A word; `q'` and `nq'` open an alternative-quoted literal such as `q'[it's]'`.
-    fn word(&mut self) -> Result<(), SplitError> {
-        let start = self.pos;
-        while self.char_at(self.pos).is_some_and(is_word_char) {
-            self.pos += 1;
-        }
-        let word = self.sql[self.offset(start)..self.offset(self.pos)].to_uppercase();
-        let opens_q_quote = (word == "Q" || word == "NQ")
-            && self.char_at(self.pos) == Some('\'')
-            && self
-                .char_at(self.pos + 1)
-                .is_some_and(|d| !d.is_whitespace());
-        if opens_q_quote {
-            self.skip_q_quote(start)?;
-            self.significant(start, None);
-        } else {
-            self.significant(start, Some(word));
-        }
-        Ok(())
-    }
-
-    /// At the `'` of `q'X`: skips to the closing `X'`.
-    fn skip_q_quote(&mut self, start: usize) -> Result<(), SplitError> {
-        let close = self.char_at(self.pos + 1).map(q_closer).unwrap_or('\'');
-        self.pos += 2;
-        loop {
-            match self.char_at(self.pos) {
-                None => return Err(self.error(start, "quoted string")),
-                Some(c) if c == close && self.char_at(self.pos + 1) == Some('\'') => {
-                    self.pos += 2;
-                    return Ok(());
-                }
-                Some(_) => self.pos += 1,
-            }
-        }
+fn finish(sql: &str, current: Option<Current>, out: &mut Vec<Statement>) {
+    if let Some(cur) = current {
+        crate::push_trimmed(out, sql.get(cur.start..cur.end).unwrap_or(""), cur.line);
     }
 }
 
@@ -303,22 +149,7 @@ impl<'a> Splitter<'a> {
 mod tests {
     use super::*;
 
-    fn texts(sql: &str) -> Vec<String> {
-        split(sql).unwrap().into_iter().map(|s| s.text).collect()
-    }
-
-    fn err(sql: &str) -> SplitError {
-        split(sql).unwrap_err()
-    }
-
-    #[test]
-    fn common_splitting_rules() {
-        govup_testkit::check_common_splitting_rules(|sql| {
-            split(sql)
-                .map(|v| v.into_iter().map(|s| (s.text, s.line)).collect())
-                .map_err(|e| (e.line, e.message))
-        });
-    }
+    crate::conformance::split_helpers!(split);
 
     #[test]
     fn plain_statements_end_at_semicolons() {

@@ -3,42 +3,33 @@
 //! GovWay's patches are written for `psql`, so a `;` ends a statement exactly where `psql` would
 //! send one: outside string literals (`'...'`, `E'...'` with backslash escapes), quoted
 //! identifiers, comments (`--`, nested `/* */`), dollar quotes (`$$`, `$tag$`), parentheses and the
-//! `BEGIN ... END` body of a SQL-standard `CREATE FUNCTION`/`CREATE PROCEDURE`. The scanner works
-//! on bytes: every delimiter is ASCII, so UTF-8 text passes through untouched.
+//! `BEGIN ... END` body of a SQL-standard `CREATE FUNCTION`/`CREATE PROCEDURE`, on the shared
+//! [`lexer`](crate::lexer).
 //!
 //! Not handled, because patches run through govup and not through `psql`: backslash
 //! meta-commands (`\i`, `\set`) and `standard_conforming_strings = off`, under which a plain
 //! `'...'` would also treat backslashes as escapes.
 
+use crate::lexer::{Kind, Lexer, Syntax};
 use crate::{SplitError, Statement};
 
 /// Splits `sql` into statements; see the module documentation for the grammar.
 pub fn split(sql: &str) -> Result<Vec<Statement>, SplitError> {
-    Scanner::new(sql).run()
-}
-
-struct Scanner<'a> {
-    src: &'a str,
-    b: &'a [u8],
-    i: usize,
-    /// Byte offsets where each line starts: line numbers are computed from offsets on demand,
-    /// so no branch of the scanner has to count newlines.
-    line_starts: Vec<usize>,
-    out: Vec<Statement>,
-    stmt: Option<Current>,
+    run(sql)
 }
 
 /// The statement being read.
 #[derive(Default)]
 struct Current {
     start: usize,
+    line: u32,
     /// End of its last significant token: trailing comments before the `;` are not part of it.
     end: usize,
-    /// Offset of the outermost unclosed `(`, and how many are open.
-    paren_start: usize,
+    /// Line of the outermost unclosed `(`, and how many are open.
+    paren_line: u32,
     paren_depth: u32,
-    /// Offset of the outermost unclosed `BEGIN` of a function body, and how many are open.
-    begin_start: usize,
+    /// Line of the outermost unclosed `BEGIN` of a function body, and how many are open.
+    begin_line: u32,
     begin_depth: u32,
     /// psql's heuristic for `CREATE [OR REPLACE] {FUNCTION|PROCEDURE}`: the initials of the
     /// first four words when they are one of those keywords, 0 otherwise.
@@ -55,7 +46,7 @@ impl Current {
                 || (w[1] == b'o' && w[2] == b'r' && (w[3] == b'f' || w[3] == b'p')))
     }
 
-    fn note_word(&mut self, word: &[u8], at: usize) {
+    fn note_word(&mut self, word: &[u8], line: u32) {
         let tracked = ["create", "function", "procedure", "or", "replace"];
         if self.word_count < self.words.len()
             && tracked
@@ -70,7 +61,7 @@ impl Current {
         }
         if word.eq_ignore_ascii_case(b"begin") {
             if self.begin_depth == 0 {
-                self.begin_start = at;
+                self.begin_line = line;
             }
             self.begin_depth += 1;
         } else if word.eq_ignore_ascii_case(b"case") {
@@ -84,6 +75,30 @@ impl Current {
     }
 }
 
+/// What PostgreSQL's text looks like to the lexer.
+struct Text;
+
+impl Syntax for Text {
+    const NESTED_COMMENTS: bool = true;
+    const ESCAPE_STRINGS: bool = true;
+    const DOLLAR_QUOTES: bool = true;
+    const NUMBERS: bool = true;
+    fn space(c: u8) -> bool {
+        is_space(c)
+    }
+    fn word_start(c: u8) -> bool {
+        is_ident_start(c)
+    }
+    fn word_cont(c: u8) -> bool {
+        is_ident_cont(c)
+    }
+}
+
+/// `is_ascii_whitespace` less the newline, which the lexer knows: no vertical tab.
+fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\r' | b'\x0c')
+}
+
 fn is_ident_start(c: u8) -> bool {
     c.is_ascii_alphabetic() || c == b'_' || c >= 0x80
 }
@@ -92,303 +107,75 @@ fn is_ident_cont(c: u8) -> bool {
     is_ident_start(c) || c.is_ascii_digit() || c == b'$'
 }
 
-fn is_dollar_tag_cont(c: u8) -> bool {
-    is_ident_start(c) || c.is_ascii_digit()
-}
-
-impl<'a> Scanner<'a> {
-    fn new(src: &'a str) -> Scanner<'a> {
-        let b = src.as_bytes();
-        let mut line_starts = vec![0];
-        line_starts.extend(
-            b.iter()
-                .enumerate()
-                .filter(|(_, &c)| c == b'\n')
-                .map(|(i, _)| i + 1),
-        );
-        Scanner {
-            src,
-            b,
-            i: 0,
-            line_starts,
-            out: Vec::new(),
-            stmt: None,
+fn run(sql: &str) -> Result<Vec<Statement>, SplitError> {
+    let mut lexer = Lexer::<Text>::new(sql);
+    let mut out = Vec::new();
+    let mut stmt: Option<Current> = None;
+    while let Some(token) = lexer.next()? {
+        if !token.is_significant() {
+            continue;
         }
-    }
-
-    fn line_of(&self, offset: usize) -> u32 {
-        let line = self.line_starts.partition_point(|&s| s <= offset);
-        u32::try_from(line).unwrap_or(u32::MAX)
-    }
-
-    fn error(&self, offset: usize, message: &str) -> SplitError {
-        SplitError {
-            line: self.line_of(offset),
-            message: message.to_string(),
-        }
-    }
-
-    fn peek(&self, at: usize) -> Option<u8> {
-        self.b.get(at).copied()
-    }
-
-    fn run(mut self) -> Result<Vec<Statement>, SplitError> {
-        while let Some(c) = self.peek(self.i) {
-            match c {
-                c if c.is_ascii_whitespace() => self.i += 1,
-                b'-' if self.peek(self.i + 1) == Some(b'-') => self.line_comment(),
-                b'/' if self.peek(self.i + 1) == Some(b'*') => self.block_comment()?,
-                b';' => self.semicolon(),
-                _ => self.token()?,
+        let bytes = &sql.as_bytes()[token.start..token.end];
+        if bytes == b";" {
+            match &mut stmt {
+                Some(s) if s.paren_depth > 0 || s.begin_depth > 0 => s.end = token.end,
+                _ => finish(sql, stmt.take(), &mut out),
             }
+            continue;
         }
-        if let Some(stmt) = &self.stmt {
-            if stmt.paren_depth > 0 {
-                return Err(self.error(stmt.paren_start, "unclosed parenthesis starting here"));
-            }
-            if stmt.begin_depth > 0 {
-                return Err(self.error(
-                    stmt.begin_start,
-                    "unterminated BEGIN ... END block starting here",
-                ));
-            }
-            self.finish();
-        }
-        Ok(self.out)
-    }
-
-    fn line_comment(&mut self) {
-        while let Some(c) = self.peek(self.i) {
-            if c == b'\n' {
-                break;
-            }
-            self.i += 1;
-        }
-    }
-
-    fn block_comment(&mut self) -> Result<(), SplitError> {
-        let start = self.i;
-        self.i += 2;
-        let mut depth = 1u32;
-        loop {
-            match (self.peek(self.i), self.peek(self.i + 1)) {
-                (None, _) => {
-                    return Err(self.error(start, "unterminated block comment starting here"))
-                }
-                (Some(b'/'), Some(b'*')) => {
-                    depth += 1;
-                    self.i += 2;
-                }
-                (Some(b'*'), Some(b'/')) => {
-                    depth -= 1;
-                    self.i += 2;
-                    if depth == 0 {
-                        return Ok(());
-                    }
-                }
-                _ => self.i += 1,
-            }
-        }
-    }
-
-    fn semicolon(&mut self) {
-        let ends = match &self.stmt {
-            Some(stmt) => stmt.paren_depth == 0 && stmt.begin_depth == 0,
-            None => false,
-        };
-        if ends {
-            self.finish();
-        } else if let Some(stmt) = &mut self.stmt {
-            stmt.end = self.i + 1;
-        }
-        self.i += 1;
-    }
-
-    fn finish(&mut self) {
-        if let Some(stmt) = self.stmt.take() {
-            // Both offsets sit next to ASCII bytes, so they are char boundaries.
-            let text = self.src.get(stmt.start..stmt.end).unwrap_or_default();
-            self.out.push(Statement {
-                text: text.to_string(),
-                line: self.line_of(stmt.start),
-            });
-        }
-    }
-
-    /// Reads one significant token starting at `self.i`, opening a statement if none is open.
-    fn token(&mut self) -> Result<(), SplitError> {
-        let b = self.b;
-        let start = self.i;
-        let at = |i: usize| b.get(i).copied();
-        let stmt = self.stmt.get_or_insert_with(|| Current {
-            start,
+        let s = stmt.get_or_insert_with(|| Current {
+            start: token.start,
+            line: token.line,
             ..Current::default()
         });
-        match b[start] {
-            b'\'' => self.string(start, false)?,
-            b'"' => self.quoted_identifier(start)?,
-            b'$' => self.dollar(start)?,
-            b'(' => {
-                if stmt.paren_depth == 0 {
-                    stmt.paren_start = start;
+        match (token.kind, bytes) {
+            (Kind::Punct, b"(") => {
+                if s.paren_depth == 0 {
+                    s.paren_line = token.line;
                 }
-                stmt.paren_depth += 1;
-                self.i += 1;
+                s.paren_depth += 1;
             }
-            b')' => {
-                stmt.paren_depth = stmt.paren_depth.saturating_sub(1);
-                self.i += 1;
-            }
-            c if c.is_ascii_digit() => {
-                // A whole number, so that a `$` right after it is read afresh, as PostgreSQL does.
-                let mut end = start;
-                while at(end).is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'.') {
-                    end += 1;
-                }
-                self.i = end;
-            }
-            c if is_ident_start(c) => {
-                let mut end = start;
-                while at(end).is_some_and(is_ident_cont) {
-                    end += 1;
-                }
-                let word = &b[start..end];
-                if word.eq_ignore_ascii_case(b"e") && at(end) == Some(b'\'') {
-                    self.string(end, true)?;
-                } else {
-                    stmt.note_word(word, start);
-                    self.i = end;
-                }
-            }
-            _ => self.i += 1,
+            (Kind::Punct, b")") => s.paren_depth = s.paren_depth.saturating_sub(1),
+            (Kind::Word, word) => s.note_word(word, token.line),
+            _ => {}
         }
-        if let Some(stmt) = &mut self.stmt {
-            stmt.end = self.i;
-        }
-        Ok(())
+        s.end = token.end;
     }
-
-    /// A string literal whose opening quote is at `quote`; `escapes` for `E'...'`.
-    fn string(&mut self, quote: usize, escapes: bool) -> Result<(), SplitError> {
-        let start = if escapes {
-            quote.saturating_sub(1)
-        } else {
-            quote
+    if let Some(s) = &stmt {
+        let error = |line, message: &str| SplitError {
+            line,
+            message: message.to_string(),
         };
-        self.i = quote + 1;
-        loop {
-            match self.peek(self.i) {
-                None => return Err(self.error(start, "unterminated string literal starting here")),
-                Some(b'\\') if escapes => self.i += 2,
-                Some(b'\'') if self.peek(self.i + 1) == Some(b'\'') => self.i += 2,
-                Some(b'\'') => {
-                    self.i += 1;
-                    // 'a'<newline>'b' is one literal, and an E'...' keeps its escapes across.
-                    match self.continuation() {
-                        Some(next) => self.i = next + 1,
-                        None => return Ok(()),
-                    }
-                }
-                Some(_) => self.i += 1,
-            }
+        if s.paren_depth > 0 {
+            return Err(error(s.paren_line, "unclosed parenthesis starting here"));
+        }
+        if s.begin_depth > 0 {
+            return Err(error(
+                s.begin_line,
+                "unterminated BEGIN ... END block starting here",
+            ));
         }
     }
-
-    /// Where a string continues: whitespace holding at least one newline (and maybe `--`
-    /// comments) followed by a quote. Returns the offset of that quote.
-    fn continuation(&self) -> Option<usize> {
-        let mut j = self.i;
-        let mut newline = false;
-        loop {
-            match self.peek(j)? {
-                b'\n' => {
-                    newline = true;
-                    j += 1;
-                }
-                c if c.is_ascii_whitespace() => j += 1,
-                b'-' if newline && self.peek(j + 1) == Some(b'-') => {
-                    while self.peek(j).is_some_and(|c| c != b'\n') {
-                        j += 1;
-                    }
-                }
-                b'\'' if newline => return Some(j),
-                _ => return None,
-            }
-        }
-    }
-
-    fn quoted_identifier(&mut self, start: usize) -> Result<(), SplitError> {
-        self.i = start + 1;
-        loop {
-            match self.peek(self.i) {
-                None => {
-                    return Err(self.error(start, "unterminated quoted identifier starting here"))
-                }
-                Some(b'"') if self.peek(self.i + 1) == Some(b'"') => self.i += 2,
-                Some(b'"') => {
-                    self.i += 1;
-                    return Ok(());
-                }
-                Some(_) => self.i += 1,
-            }
-        }
-    }
-
-    /// `$$`, `$tag$` open a dollar quote; anything else (`$1`, a stray `$`) is an ordinary byte.
-    fn dollar(&mut self, start: usize) -> Result<(), SplitError> {
-        let mut j = start + 1;
-        if self.peek(j).is_some_and(is_ident_start) {
-            while self.peek(j).is_some_and(is_dollar_tag_cont) {
-                j += 1;
-            }
-        }
-        if self.peek(j) != Some(b'$') {
-            self.i = start + 1;
-            while self.peek(self.i).is_some_and(|c| c.is_ascii_digit()) {
-                self.i += 1;
-            }
-            return Ok(());
-        }
-        let delimiter = &self.b[start..=j];
-        let body = j + 1;
-        match find(&self.b[body..], delimiter) {
-            Some(at) => {
-                self.i = body + at + delimiter.len();
-                Ok(())
-            }
-            None => Err(self.error(start, "unterminated dollar-quoted string starting here")),
-        }
-    }
+    finish(sql, stmt, &mut out);
+    Ok(out)
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
+fn finish(sql: &str, stmt: Option<Current>, out: &mut Vec<Statement>) {
+    if let Some(stmt) = stmt {
+        // Both offsets sit next to ASCII bytes, so they are char boundaries.
+        let text = sql.get(stmt.start..stmt.end).unwrap_or_default();
+        out.push(Statement {
+            text: text.to_string(),
+            line: stmt.line,
+        });
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn texts(sql: &str) -> Vec<String> {
-        split(sql).unwrap().into_iter().map(|s| s.text).collect()
-    }
-
-    fn lines(sql: &str) -> Vec<u32> {
-        split(sql).unwrap().into_iter().map(|s| s.line).collect()
-    }
-
-    fn err(sql: &str) -> SplitError {
-        split(sql).unwrap_err()
-    }
-
-    #[test]
-    fn common_splitting_rules() {
-        govup_testkit::check_common_splitting_rules(|sql| {
-            split(sql)
-                .map(|v| v.into_iter().map(|s| (s.text, s.line)).collect())
-                .map_err(|e| (e.line, e.message))
-        });
-    }
+    crate::conformance::split_helpers!(split);
 
     #[test]
     fn two_statements_on_one_line() {

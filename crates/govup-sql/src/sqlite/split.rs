@@ -1,8 +1,7 @@
 //! Splitting a SQLite patch into statements.
 //!
-//! A byte-level scanner: every delimiter SQLite cares about is ASCII, and bytes of multi-byte
-//! UTF-8 characters are treated as identifier characters (as SQLite's own tokenizer does), so a
-//! statement never starts or ends inside a character.
+//! Built on the shared [`lexer`](crate::lexer): bytes of multi-byte UTF-8 characters are
+//! identifier characters, as in SQLite's own tokenizer.
 //!
 //! The only construct where `;` does not end a statement is a trigger body:
 //! `CREATE [TEMP] TRIGGER ... BEGIN ...; ...; END`. `CASE ... END` expressions may appear in the
@@ -13,11 +12,12 @@
 //! Known limit: an unquoted column named `end` or `case` inside a trigger body (SQLite accepts
 //! `end` as a name) confuses the count; quote such names.
 
+use crate::lexer::{Kind, Lexer, Syntax};
 use crate::{SplitError, Statement};
 
 /// Splits `sql` into statements; see the module documentation for the rules.
 pub fn split(sql: &str) -> Result<Vec<Statement>, SplitError> {
-    Splitter::new(sql).run()
+    run(sql)
 }
 
 /// Where the first words of a statement say it is.
@@ -100,175 +100,62 @@ impl Current {
     }
 }
 
-struct Splitter<'a> {
-    sql: &'a str,
-    bytes: &'a [u8],
-    pos: usize,
-    line: u32,
-    current: Option<Current>,
-    out: Vec<Statement>,
+/// What SQLite's text looks like to the lexer.
+struct Text;
+
+impl Syntax for Text {
+    const BACKTICKS: bool = true;
+    const BRACKETS: bool = true;
+    fn word_start(c: u8) -> bool {
+        is_word_byte(c)
+    }
 }
 
 fn is_word_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_' || b == b'$' || b >= 0x80
 }
 
-impl<'a> Splitter<'a> {
-    fn new(sql: &'a str) -> Splitter<'a> {
-        // A byte-order mark is not part of the first statement.
-        let pos = if sql.starts_with('\u{feff}') {
-            '\u{feff}'.len_utf8()
-        } else {
-            0
-        };
-        Splitter {
-            sql,
-            bytes: sql.as_bytes(),
-            pos,
-            line: 1,
-            current: None,
-            out: Vec::new(),
-        }
-    }
-
-    fn peek(&self, offset: usize) -> Option<u8> {
-        self.bytes.get(self.pos + offset).copied()
-    }
-
-    fn run(mut self) -> Result<Vec<Statement>, SplitError> {
-        while let Some(b) = self.peek(0) {
-            match b {
-                b'\n' => {
-                    self.line += 1;
-                    self.pos += 1;
+fn run(sql: &str) -> Result<Vec<Statement>, SplitError> {
+    let mut lexer = Lexer::<Text>::new(sql);
+    let mut current: Option<Current> = None;
+    let mut out = Vec::new();
+    while let Some(token) = lexer.next()? {
+        let bytes = &sql.as_bytes()[token.start..token.end];
+        match token.kind {
+            Kind::Space | Kind::Comment => continue,
+            Kind::Punct if bytes == b";" => {
+                if !current.as_ref().is_some_and(Current::in_trigger_body) {
+                    finish(sql, current.take(), token.start, &mut out);
                 }
-                b' ' | b'\t' | b'\r' | b'\x0b' | b'\x0c' => self.pos += 1,
-                b'-' if self.peek(1) == Some(b'-') => self.line_comment(),
-                b'/' if self.peek(1) == Some(b'*') => self.block_comment()?,
-                b'\'' => self.quoted(b'\'', "unterminated string literal starting here")?,
-                b'"' => self.quoted(b'"', "unterminated quoted identifier starting here")?,
-                b'`' => self.quoted(b'`', "unterminated quoted identifier starting here")?,
-                b'[' => self.quoted(b']', "unterminated bracketed identifier starting here")?,
-                b';' => {
-                    if self.current.as_ref().is_some_and(Current::in_trigger_body) {
-                        self.pos += 1;
-                    } else {
-                        self.finish(self.pos);
-                        self.pos += 1;
-                    }
-                }
-                b if is_word_byte(b) => {
-                    let start = self.pos;
-                    while self.peek(0).is_some_and(is_word_byte) {
-                        self.pos += 1;
-                    }
-                    let line = self.line;
-                    let word = &self.bytes[start..self.pos];
-                    self.statement_at(start).word(word, line);
-                }
-                b => {
-                    self.statement_at(self.pos).punct(b == b'.');
-                    self.pos += 1;
-                }
+                continue;
             }
+            _ => {}
         }
-        if let Some(current) = &self.current {
-            if let Body::Inside { begin_line } = current.body {
-                if current.head == Head::Trigger {
-                    return Err(SplitError {
-                        line: begin_line,
-                        message: "unterminated trigger body starting here (BEGIN without END)"
-                            .to_string(),
-                    });
-                }
-            }
+        let cur = current.get_or_insert_with(|| Current::new(token.start, token.line));
+        match token.kind {
+            Kind::Word => cur.word(bytes, token.line),
+            Kind::Punct => cur.punct(bytes == b"."),
+            _ => cur.punct(false),
         }
-        self.finish(self.bytes.len());
-        Ok(self.out)
     }
-
-    /// The statement being scanned, starting one at `start` if none is open.
-    fn statement_at(&mut self, start: usize) -> &mut Current {
-        let line = self.line;
-        self.current
-            .get_or_insert_with(|| Current::new(start, line))
-    }
-
-    fn finish(&mut self, end: usize) {
-        if let Some(current) = self.current.take() {
-            let text = self.sql[current.start..end].trim();
-            if !text.is_empty() {
-                self.out.push(Statement {
-                    text: text.to_string(),
-                    line: current.line,
+    if let Some(current) = &current {
+        if let Body::Inside { begin_line } = current.body {
+            if current.head == Head::Trigger {
+                return Err(SplitError {
+                    line: begin_line,
+                    message: "unterminated trigger body starting here (BEGIN without END)"
+                        .to_string(),
                 });
             }
         }
     }
+    finish(sql, current, sql.len(), &mut out);
+    Ok(out)
+}
 
-    fn line_comment(&mut self) {
-        while self.peek(0).is_some_and(|b| b != b'\n') {
-            self.pos += 1;
-        }
-    }
-
-    /// `/* ... */`; SQLite's block comments do not nest.
-    fn block_comment(&mut self) -> Result<(), SplitError> {
-        let start_line = self.line;
-        self.pos += 2;
-        loop {
-            match self.peek(0) {
-                None => {
-                    return Err(SplitError {
-                        line: start_line,
-                        message: "unterminated block comment starting here".to_string(),
-                    })
-                }
-                Some(b'*') if self.peek(1) == Some(b'/') => {
-                    self.pos += 2;
-                    return Ok(());
-                }
-                Some(b) => {
-                    if b == b'\n' {
-                        self.line += 1;
-                    }
-                    self.pos += 1;
-                }
-            }
-        }
-    }
-
-    /// A quoted string or identifier up to `close`; a doubled `close` is an escaped one (except
-    /// for `[...]`, which has no escape).
-    fn quoted(&mut self, close: u8, unterminated: &str) -> Result<(), SplitError> {
-        let start_line = self.line;
-        let doubling = close != b']';
-        self.statement_at(self.pos).punct(false);
-        self.pos += 1;
-        loop {
-            match self.peek(0) {
-                None => {
-                    return Err(SplitError {
-                        line: start_line,
-                        message: unterminated.to_string(),
-                    })
-                }
-                Some(b) if b == close => {
-                    if doubling && self.peek(1) == Some(close) {
-                        self.pos += 2;
-                    } else {
-                        self.pos += 1;
-                        return Ok(());
-                    }
-                }
-                Some(b) => {
-                    if b == b'\n' {
-                        self.line += 1;
-                    }
-                    self.pos += 1;
-                }
-            }
-        }
+fn finish(sql: &str, current: Option<Current>, end: usize, out: &mut Vec<Statement>) {
+    if let Some(current) = current {
+        crate::push_trimmed(out, sql.get(current.start..end).unwrap_or(""), current.line);
     }
 }
 
@@ -276,26 +163,7 @@ impl<'a> Splitter<'a> {
 mod tests {
     use super::*;
 
-    fn texts(sql: &str) -> Vec<String> {
-        split(sql).unwrap().into_iter().map(|s| s.text).collect()
-    }
-
-    fn lines(sql: &str) -> Vec<u32> {
-        split(sql).unwrap().into_iter().map(|s| s.line).collect()
-    }
-
-    fn error(sql: &str) -> SplitError {
-        split(sql).unwrap_err()
-    }
-
-    #[test]
-    fn common_splitting_rules() {
-        govup_testkit::check_common_splitting_rules(|sql| {
-            split(sql)
-                .map(|v| v.into_iter().map(|s| (s.text, s.line)).collect())
-                .map_err(|e| (e.line, e.message))
-        });
-    }
+    crate::conformance::split_helpers!(split);
 
     #[test]
     fn semicolon_in_string_literal() {
@@ -448,27 +316,20 @@ mod tests {
     }
 
     #[test]
-    fn unterminated_string_names_its_line() {
-        let e = error("SELECT 1;\nSELECT 'abc;\n\n");
-        assert_eq!(e.line, 2);
-        assert_eq!(e.message, "unterminated string literal starting here");
-    }
-
-    #[test]
     fn unterminated_identifiers_and_comments() {
         assert_eq!(
-            error("SELECT \"a").message,
+            err("SELECT \"a").message,
             "unterminated quoted identifier starting here"
         );
         assert_eq!(
-            error("SELECT `a").message,
+            err("SELECT `a").message,
             "unterminated quoted identifier starting here"
         );
         assert_eq!(
-            error("SELECT [a").message,
+            err("SELECT [a").message,
             "unterminated bracketed identifier starting here"
         );
-        let e = error("SELECT 1;\n\n/* open");
+        let e = err("SELECT 1;\n\n/* open");
         assert_eq!(
             (e.line, e.message.as_str()),
             (3, "unterminated block comment starting here")
@@ -477,7 +338,7 @@ mod tests {
 
     #[test]
     fn unterminated_trigger_body() {
-        let e = error("CREATE TRIGGER t AFTER INSERT ON a\nBEGIN\n  DELETE FROM b;\n");
+        let e = err("CREATE TRIGGER t AFTER INSERT ON a\nBEGIN\n  DELETE FROM b;\n");
         assert_eq!(e.line, 2);
         assert!(e.message.starts_with("unterminated trigger body"));
     }
