@@ -1,5 +1,5 @@
 //! The MySQL/MariaDB driver of govup: the [`MySql`] dialect (statement splitting, quoting, the
-//! history table) and [`MySqlConnection`], a live session that runs patches, queries and holds
+//! history table; it lives in `govup-sql`, text only, and is re-exported here) and [`MySqlConnection`], a live session that runs patches, queries and holds
 //! the upgrade lock.
 //!
 //! Splitting follows the `mysql` command-line client, because that is how patch files for MySQL

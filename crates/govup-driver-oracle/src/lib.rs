@@ -1,5 +1,5 @@
 //! Oracle for govup: the [`Oracle`] dialect (splitting patches as SQL*Plus would, identifier
-//! case, history DDL) and [`OracleConnection`], a live session implementing the engine's
+//! case, history DDL; from `govup-sql`, re-exported) and [`OracleConnection`], a live session implementing the engine's
 //! [`Driver`](govup_engine::driver::Driver).
 //!
 //! # Connecting

@@ -1,5 +1,5 @@
 //! PostgreSQL for govup: the [`Postgres`] dialect (splitting patches the way `psql` does, quoting,
-//! the history table) and [`PgConnection`], a live session implementing the engine's `Driver`.
+//! the history table; from `govup-sql`, re-exported) and [`PgConnection`], a live session implementing the engine's `Driver`.
 //!
 //! - [`split`]: statements end at `;` outside literals, quoted identifiers, comments, dollar
 //!   quotes, parentheses and SQL-standard function bodies;

@@ -1,5 +1,5 @@
 //! The SQLite driver of govup: SQLite's [`Dialect`](govup_engine::Dialect) (statement
-//! splitting, the history table, capabilities) and a [`Driver`] over one database file.
+//! splitting, the history table, capabilities; from `govup-sql`, re-exported) and a [`Driver`] over one database file.
 //!
 //! SQLite is govup's embedded default: the engine is compiled in (rusqlite's `bundled`), so it
 //! works on a machine with no server and no system library. A database is a file named by a
