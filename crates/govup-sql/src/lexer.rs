@@ -3,9 +3,9 @@
 //! token starts. A leading byte-order mark is skipped.
 //!
 //! It works on bytes and never allocates per token: a token is a kind and a byte range. Every
-//! delimiter is ASCII, so ranges start and end on character boundaries, except where a dialect
-//! makes each byte a token of its own (MySQL, whose `DELIMITER` may be any text). What differs
-//! between dialects is a [`Syntax`] value, not code.
+//! delimiter is ASCII and non-ASCII bytes stay inside words (or, for Oracle, whole characters),
+//! so ranges start and end on character boundaries. What differs between dialects is a
+//! [`Syntax`] implementation, not code.
 
 use crate::SplitError;
 
@@ -157,6 +157,7 @@ impl<'a, S: Syntax> Lexer<'a, S> {
     }
 
     /// The next token, None at the end of the text, or the construct that never ends.
+    // Not `Iterator::next`: an error is not an item, and nothing follows it.
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<Option<Token>, SplitError> {
         let start = self.pos;
