@@ -4,7 +4,7 @@
 //! The rule everywhere: a test that needs something absent prints why it skips, and under
 //! `CI=true` it fails instead. This crate is only ever a dev-dependency.
 
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
 /// The URL of a test server from `var` (`GOVUP_TEST_POSTGRES_URL`, `GOVUP_TEST_MYSQL_URL`,
@@ -44,6 +44,168 @@ pub fn corpus(sub: &str) -> Option<PathBuf> {
     None
 }
 
+/// How a tree stores its links: real symlinks (a normal checkout of GovWay's repository) or link
+/// stubs (one-line files holding the relative path: `core.symlinks=false`, archives).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkForm {
+    Symlinks,
+    Stubs,
+}
+
+impl LinkForm {
+    pub const BOTH: [LinkForm; 2] = [LinkForm::Symlinks, LinkForm::Stubs];
+}
+
+/// A copy of GovWay's upgrade tree (`govway/resources/sql_upgrade` of the corpus) holding only
+/// `steps` (every step when empty) and the files their links name, at the same relative places,
+/// with every link stored in `form` whatever form the corpus uses. Returns the copied
+/// `sql_upgrade` folder, or None after printing why the test skips (as [`corpus`]).
+///
+/// The corpus may come with either form, and govup follows both; a test that reads the corpus
+/// runs its checks on both copies so that neither form can break unnoticed.
+pub fn corpus_tree_as(steps: &[&str], form: LinkForm) -> Option<PathBuf> {
+    const TREE: &str = "resources/sql_upgrade";
+    let source = corpus("govway")?;
+    let tag = match form {
+        LinkForm::Symlinks => "symlinks",
+        LinkForm::Stubs => "stubs",
+    };
+    let copy = scratch_dir(tag).join("govway");
+    let mut copier = Copier { source, copy, form };
+    // The licence marks the project's root, which bounds where govup follows links.
+    for licence in ["LICENSE", "COPYING"] {
+        if copier.source.join(licence).is_file() {
+            copier.copy(Path::new(licence));
+        }
+    }
+    let tree = copier.source.join(TREE);
+    let entries =
+        std::fs::read_dir(&tree).unwrap_or_else(|e| panic!("cannot list {}: {e}", tree.display()));
+    for entry in entries {
+        let name = entry.unwrap().file_name();
+        let chosen = steps.is_empty() || steps.iter().any(|s| name == *s);
+        let rel = Path::new(TREE).join(&name);
+        if chosen || !copier.source.join(&rel).is_dir() {
+            copier.copy(&rel);
+        }
+    }
+    for step in steps {
+        assert!(
+            tree.join(step).is_dir(),
+            "no step {step} in {}",
+            tree.display()
+        );
+    }
+    Some(copier.copy.join(TREE))
+}
+
+struct Copier {
+    source: PathBuf,
+    copy: PathBuf,
+    form: LinkForm,
+}
+
+impl Copier {
+    /// Copies `rel` (relative to the corpus's `govway`), folders recursively, links in the
+    /// copier's form together with what they name.
+    fn copy(&mut self, rel: &Path) {
+        let from = self.source.join(rel);
+        let to = self.copy.join(rel);
+        if to.symlink_metadata().is_ok() {
+            return;
+        }
+        let meta = from
+            .symlink_metadata()
+            .unwrap_or_else(|e| panic!("cannot stat {}: {e}", from.display()));
+        if meta.is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+            let mut names: Vec<_> = std::fs::read_dir(&from)
+                .unwrap()
+                .map(|e| e.unwrap().file_name())
+                .collect();
+            names.sort();
+            for name in names {
+                self.copy(&rel.join(name));
+            }
+            return;
+        }
+        let target = if meta.file_type().is_symlink() {
+            Some(
+                std::fs::read_link(&from)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+            )
+        } else if meta.is_file() {
+            stub_target(&from)
+        } else {
+            panic!("{} is neither a folder, a file nor a link", from.display());
+        };
+        let Some(target) = target else {
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(&from, &to)
+                .unwrap_or_else(|e| panic!("cannot copy {}: {e}", from.display()));
+            return;
+        };
+        let named = lexical(&rel.parent().unwrap().join(&target))
+            .unwrap_or_else(|| panic!("{} links out of the corpus: {target}", from.display()));
+        self.copy(&named);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        match self.form {
+            LinkForm::Stubs => std::fs::write(&to, format!("{target}\n")).unwrap(),
+            LinkForm::Symlinks => make_symlink(&target, &to),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn make_symlink(target: &str, at: &Path) {
+    std::os::unix::fs::symlink(target, at)
+        .unwrap_or_else(|e| panic!("cannot link {} to {target}: {e}", at.display()));
+}
+
+#[cfg(not(unix))]
+fn make_symlink(_target: &str, at: &Path) {
+    panic!(
+        "cannot make the symlink {}: not a unix system",
+        at.display()
+    );
+}
+
+/// The relative path a link stub holds: a file of at most 1 KiB, one line, no space, a relative
+/// path with a `/` ending in `.sql` (the planner's rule; the testkit cannot depend on it).
+fn stub_target(path: &Path) -> Option<String> {
+    if std::fs::metadata(path).ok()?.len() > 1024 {
+        return None;
+    }
+    let text = std::fs::read_to_string(path).ok()?;
+    let text = text.strip_suffix('\n').unwrap_or(&text);
+    let is_stub = text.contains('/')
+        && text.ends_with(".sql")
+        && !text.starts_with('/')
+        && !text.contains(';')
+        && !text.chars().any(char::is_whitespace);
+    is_stub.then(|| text.to_string())
+}
+
+/// `a/b/../c` as `a/c`; None when `..` climbs above the start.
+fn lexical(path: &Path) -> Option<PathBuf> {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                if !out.pop() {
+                    return None;
+                }
+            }
+            Component::CurDir => {}
+            Component::Normal(part) => out.push(part),
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
 pub fn in_ci() -> bool {
     std::env::var("CI").as_deref() == Ok("true")
 }
@@ -70,4 +232,47 @@ pub fn scratch_dir(tag: &str) -> PathBuf {
     std::fs::create_dir_all(&dir)
         .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
     dir
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STEP: &str = "upgrade_3.3.3_to_3.3.4";
+    const PATCH: &str = "upgrade_3.3.3_to_3.3.4/mysql/2021-02-12-archiviComunicazioni-patch.sql";
+
+    /// Each form holds the chosen step's links in that form, naming the same copied bytes.
+    #[test]
+    fn a_corpus_slice_in_each_link_form() {
+        let mut bodies = Vec::new();
+        for form in LinkForm::BOTH {
+            let Some(tree) = corpus_tree_as(&[STEP], form) else {
+                return;
+            };
+            let steps: Vec<_> = std::fs::read_dir(&tree)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("upgrade_"))
+                .collect();
+            assert_eq!(steps, [STEP]);
+            let link = tree.join(PATCH);
+            let is_symlink = link.symlink_metadata().unwrap().file_type().is_symlink();
+            assert_eq!(is_symlink, form == LinkForm::Symlinks, "{form:?}");
+            let target = match form {
+                LinkForm::Symlinks => std::fs::read_link(&link).unwrap(),
+                LinkForm::Stubs => PathBuf::from(stub_target(&link).unwrap()),
+            };
+            let body = std::fs::read_to_string(link.parent().unwrap().join(target)).unwrap();
+            assert!(body.starts_with("--"), "{body}");
+            bodies.push(body);
+        }
+        assert_eq!(bodies[0], bodies[1]);
+    }
+
+    #[test]
+    fn lexical_paths() {
+        assert_eq!(lexical(Path::new("a/b/../c")), Some(PathBuf::from("a/c")));
+        assert_eq!(lexical(Path::new("a/../../c")), None);
+        assert_eq!(lexical(Path::new("/etc/passwd")), None);
+    }
 }

@@ -24,10 +24,18 @@ pub fn sql_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// A GovWay link stub holds the relative path of the real file.
-fn follow_stub(stub: &Path) -> PathBuf {
-    let target = fs::read_to_string(stub).unwrap();
-    stub.parent().unwrap().join(target.trim())
+/// The bytes a patch of the tree finally names, through symlinks or link stubs, as the planner
+/// reads them.
+fn through_links(patch: &Path) -> PathBuf {
+    let folder = std::fs::canonicalize(patch.parent().unwrap()).unwrap();
+    let root = govup_planner::link::find_link_root(&folder);
+    let reader =
+        govup_planner::link::Reader::new(&root, govup_planner::link::DEFAULT_MAX_FILE_SIZE)
+            .unwrap_or_else(|e| panic!("{}: {e}", root.display()));
+    reader
+        .read_through_links(patch)
+        .unwrap_or_else(|e| panic!("{}: {e}", patch.display()))
+        .source
 }
 
 fn counts(files: &[PathBuf]) -> Vec<(String, usize)> {
@@ -116,15 +124,30 @@ fn govway_mysql_patches() {
     let Some(tree) = govup_testkit::corpus("govway/resources/sql_upgrade") else {
         return;
     };
+    check_govway_mysql_patches(&tree);
+}
+
+/// The same on copies of the tree holding real symlinks and link stubs.
+#[test]
+fn govway_mysql_patches_in_both_link_forms() {
+    for form in govup_testkit::LinkForm::BOTH {
+        let Some(tree) = govup_testkit::corpus_tree_as(&[], form) else {
+            return;
+        };
+        check_govway_mysql_patches(&tree);
+    }
+}
+
+fn check_govway_mysql_patches(tree: &Path) {
     let mut total = 0;
     let mut files = 0;
     let mut empty = Vec::new();
-    for step in fs::read_dir(&tree).unwrap().map(|e| e.unwrap().path()) {
+    for step in fs::read_dir(tree).unwrap().map(|e| e.unwrap().path()) {
         if !step.join("mysql").is_dir() {
             continue;
         }
         for stub in sql_files(&step.join("mysql")) {
-            let real = follow_stub(&stub);
+            let real = through_links(&stub);
             let n = split_file(&real).len();
             if n == 0 {
                 let text = fs::read_to_string(&real).unwrap();
@@ -135,7 +158,7 @@ fn govway_mysql_patches() {
                     "{}",
                     real.display()
                 );
-                empty.push(stub.strip_prefix(&tree).unwrap().to_path_buf());
+                empty.push(stub.strip_prefix(tree).unwrap().to_path_buf());
             }
             total += n;
             files += 1;
@@ -150,7 +173,7 @@ fn govway_mysql_patches() {
         )]
     );
 
-    let count = |patch: &str| split_file(&follow_stub(&tree.join(patch))).len();
+    let count = |patch: &str| split_file(&through_links(&tree.join(patch))).len();
     assert_eq!(
         count("upgrade_3.0.0_to_3.0.1/mysql/2018-11-21-configurazionePdD-patch.sql"),
         65

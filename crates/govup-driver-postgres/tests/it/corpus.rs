@@ -6,28 +6,18 @@ use std::path::{Path, PathBuf};
 use govup_driver_postgres::DIALECT;
 use govup_engine::{Dialect, Statement};
 
-/// The file a link stub names, following stubs of stubs: a stub is a short one-line file holding
-/// a relative path that ends in `.sql`.
-pub fn resolve_stub(path: &Path) -> PathBuf {
-    let mut path = path.to_path_buf();
-    for _ in 0..8 {
-        let text = std::fs::read_to_string(&path).unwrap();
-        let target = text.trim();
-        let is_stub = text.len() < 1024
-            && !target.contains('\n')
-            && target.ends_with(".sql")
-            && !target.contains(' ');
-        if !is_stub {
-            return path;
-        }
-        path = path.parent().unwrap().join(target);
-        assert!(
-            path.exists(),
-            "link stub names a missing file {}",
-            path.display()
-        );
-    }
-    panic!("link stubs loop at {}", path.display());
+/// The file a patch of the tree finally names, through symlinks or link stubs, as the planner
+/// reads it.
+pub fn through_links(patch: &Path) -> PathBuf {
+    let folder = std::fs::canonicalize(patch.parent().unwrap()).unwrap();
+    let root = govup_planner::link::find_link_root(&folder);
+    let reader =
+        govup_planner::link::Reader::new(&root, govup_planner::link::DEFAULT_MAX_FILE_SIZE)
+            .unwrap_or_else(|e| panic!("{}: {e}", root.display()));
+    reader
+        .read_through_links(patch)
+        .unwrap_or_else(|e| panic!("{}: {e}", patch.display()))
+        .source
 }
 
 pub fn split_file(path: &Path) -> Vec<Statement> {
@@ -157,7 +147,7 @@ fn every_govway_postgresql_patch_splits() {
     let mut statements = 0;
     for step in steps(&tree) {
         for stub in sql_files(&step.join("postgresql")) {
-            let got = split_file(&resolve_stub(&stub));
+            let got = split_file(&through_links(&stub));
             if stub.ends_with(GOVWAY_COMMENT_ONLY) {
                 assert!(got.is_empty(), "{got:?}");
             } else {
@@ -174,7 +164,7 @@ fn every_govway_postgresql_patch_splits() {
     assert_eq!(statements, 1032);
     for (stub, count) in GOVWAY_COUNTS {
         assert_eq!(
-            split_file(&resolve_stub(&tree.join(stub))).len(),
+            split_file(&through_links(&tree.join(stub))).len(),
             count,
             "{stub}"
         );
@@ -186,7 +176,7 @@ fn govway_patch_statements_start_where_the_file_says() {
     let Some(tree) = govup_testkit::corpus("govway/resources/sql_upgrade") else {
         return;
     };
-    let patch = resolve_stub(&tree.join(GOVWAY_COUNTS[0].0));
+    let patch = through_links(&tree.join(GOVWAY_COUNTS[0].0));
     let got = split_file(&patch);
     let lines: Vec<u32> = got.iter().map(|s| s.line).collect();
     assert_eq!(lines, [1, 3, 5, 6]);

@@ -115,14 +115,17 @@ fn seed_examples_from_3_3_18_and_3_4_0_and_3_2_0() {
     );
 }
 
-/// Follows a GovWay link stub (or a real link) to the bytes it names.
-fn bytes(path: &Path) -> Vec<u8> {
-    let raw = std::fs::read(path).unwrap();
-    let text = String::from_utf8_lossy(&raw);
-    if text.starts_with("../") && text.trim_end().ends_with(".sql") && !text.contains(' ') {
-        return bytes(&path.parent().unwrap().join(text.trim_end()));
-    }
-    raw
+/// The bytes a patch finally names, through symlinks or link stubs.
+fn bytes(patch: &Path) -> Vec<u8> {
+    let folder = std::fs::canonicalize(patch.parent().unwrap()).unwrap();
+    let root = govup_planner::link::find_link_root(&folder);
+    let reader =
+        govup_planner::link::Reader::new(&root, govup_planner::link::DEFAULT_MAX_FILE_SIZE)
+            .unwrap_or_else(|e| panic!("{}: {e}", root.display()));
+    reader
+        .read_through_links(patch)
+        .unwrap_or_else(|e| panic!("{}: {e}", patch.display()))
+        .bytes
 }
 
 /// GovWay's script builder, modelled independently of the planner: from the start version it

@@ -352,18 +352,34 @@ fn every_oracle_sample_splits_as_counted() {
 
 #[test]
 fn every_govway_oracle_patch_splits_as_counted() {
-    let Some(root) = govup_testkit::corpus("govway") else {
+    let Some(tree) = govup_testkit::corpus("govway/resources/sql_upgrade") else {
         return;
     };
+    govway_oracle_patches_split_as_counted(&tree);
+    for form in govup_testkit::LinkForm::BOTH {
+        if let Some(copy) = govup_testkit::corpus_tree_as(&[], form) {
+            govway_oracle_patches_split_as_counted(&copy);
+        }
+    }
+}
+
+/// `tree` is a copy of GovWay's `resources/sql_upgrade`, its links real or stubbed.
+fn govway_oracle_patches_split_as_counted(tree: &Path) {
+    let root = tree.parent().unwrap().parent().unwrap();
+    let link_root = govup_planner::link::find_link_root(&fs::canonicalize(tree).unwrap());
+    let reader =
+        govup_planner::link::Reader::new(&link_root, govup_planner::link::DEFAULT_MAX_FILE_SIZE)
+            .unwrap();
     let mut found = BTreeMap::new();
     let mut statements = 0;
     let mut triggers = 0;
     for rel in oracle_files(&root.join("resources/sql_upgrade")) {
         let stub_rel = Path::new("resources/sql_upgrade").join(&rel);
         let stub = root.join(&stub_rel);
-        let target = fs::read_to_string(&stub).unwrap();
-        let body = stub.parent().unwrap().join(target.trim());
-        let text = fs::read_to_string(&body).unwrap_or_else(|e| panic!("{}: {e}", body.display()));
+        let body = reader
+            .read_through_links(&stub)
+            .unwrap_or_else(|e| panic!("{}: {e}", stub.display()));
+        let text = String::from_utf8(body.bytes).unwrap();
         let name = stub_rel.to_string_lossy().into_owned();
         let counts = check(&name, &text);
         statements += counts.0;
