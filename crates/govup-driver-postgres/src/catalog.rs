@@ -84,7 +84,7 @@ fn read_namespace(db: &mut dyn Driver, oid: u32) -> Result<Catalog, DbError> {
             table: text(&row, 0, "a constraint's table")?,
             name: text(&row, 1, "a constraint name")?,
             kind: kind.to_string(),
-            definition: text(&row, 3, "a constraint definition")?,
+            definition: as_restored(&text(&row, 3, "a constraint definition")?),
         });
     }
     for row in db.query(&sequences_sql(oid))? {
@@ -205,7 +205,9 @@ fn indexes(rows: Vec<Vec<Option<String>>>) -> Result<Vec<Index>, DbError> {
                 b.index.columns.push(format!("USING {}", b.method));
             }
             if let Some(predicate) = b.predicate {
-                b.index.columns.push(format!("WHERE {predicate}"));
+                b.index
+                    .columns
+                    .push(format!("WHERE {}", as_restored(&predicate)));
             }
             b.index
         })
@@ -222,6 +224,131 @@ fn sort_order(option: i32) -> &'static str {
         (true, true) => " DESC",
         (true, false) => " DESC NULLS LAST",
     }
+}
+
+/// An expression as the server renders it once it has been dumped and restored.
+///
+/// `col IN ('a', 'b')` on a `varchar` column is stored as a cast of a whole array,
+/// rendered `(col)::text = ANY ((ARRAY['a'::character varying, 'b'::character varying])::text[])`.
+/// pg_restore runs that text, and the parser turns a cast array constructor into a constructor of
+/// cast elements, rendered `ANY (ARRAY[('a'::character varying)::text, ...])`, which is then
+/// stable. Applying the parser's rewrite here, and only it, makes a restored database compare
+/// equal to its original: every `(ARRAY[e1, ...])::T[]` becomes `ARRAY[(e1)::T, ...]`. Anything
+/// else, a constructor without a cast included, is left as the server wrote it.
+fn as_restored(expression: &str) -> String {
+    const OPEN: &str = "(ARRAY[";
+    let mut out = String::with_capacity(expression.len());
+    let mut rest = expression;
+    while let Some(at) = find_unquoted(rest, OPEN) {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        match cast_array(rest) {
+            Some((rewritten, used)) => {
+                out.push_str(&rewritten);
+                rest = &rest[used..];
+            }
+            None => {
+                out.push_str(OPEN);
+                rest = &rest[OPEN.len()..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `(ARRAY[e1, ...])::T[]` at the start of `text` as `ARRAY[(e1)::T, ...]`, with the number of
+/// bytes it replaces; None when `text` does not start with that shape.
+fn cast_array(text: &str) -> Option<(String, usize)> {
+    let body = text.strip_prefix("(ARRAY[")?;
+    let (elements, close) = split_top_level(body, ']')?;
+    let after = &body[close + 1..];
+    let type_text = after.strip_prefix(")::")?;
+    let type_end = array_type_end(type_text)?;
+    let element_type = &type_text[..type_end];
+    let used = "(ARRAY[".len() + close + 1 + ")::".len() + type_end + "[]".len();
+    let elements: Vec<String> = elements
+        .iter()
+        .map(|e| format!("({})::{element_type}", as_restored(e.trim())))
+        .collect();
+    Some((format!("ARRAY[{}]", elements.join(", ")), used))
+}
+
+/// The byte offset of `needle` in `text` outside quoted literals and identifiers.
+fn find_unquoted(text: &str, needle: &str) -> Option<usize> {
+    let mut quote = None;
+    for (i, c) in text.char_indices() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if text[i..].starts_with(needle) => return Some(i),
+            None => {}
+        }
+    }
+    None
+}
+
+/// The comma-separated parts of `text` up to the `close` bracket that ends it (outside quotes
+/// and nested brackets), and that bracket's offset.
+fn split_top_level(text: &str, close: char) -> Option<(Vec<&str>, usize)> {
+    let mut parts = Vec::new();
+    let mut depth = 0usize;
+    let mut quote = None;
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        match quote {
+            // A doubled quote inside a literal closes and reopens it: same state either way.
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                '\'' | '"' => quote = Some(c),
+                '(' | '[' => depth += 1,
+                ')' | ']' if depth > 0 => depth -= 1,
+                c2 if c2 == close && depth == 0 => {
+                    parts.push(&text[start..i]);
+                    return Some((parts, i));
+                }
+                ')' | ']' => return None,
+                ',' if depth == 0 => {
+                    parts.push(&text[start..i]);
+                    start = i + 1;
+                }
+                _ => {}
+            },
+        }
+    }
+    None
+}
+
+/// Where the element type of the array type starting `text` ends, before its last `[]`: a type is
+/// words, dots, quoted identifiers and a parenthesised modifier (`character varying(20)`).
+fn array_type_end(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quoted = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            _ if quoted => {}
+            '(' => depth += 1,
+            ')' if depth > 0 => depth -= 1,
+            '[' if depth == 0 => {
+                if i == 0 || !text[i..].starts_with("[]") {
+                    return None;
+                }
+                // `T[][]` is an array of `T[]`: only the last `[]` belongs to the array.
+                let mut last = i;
+                while text[last + 2..].starts_with("[]") {
+                    last += 2;
+                }
+                return Some(last);
+            }
+            c if depth > 0 && (c.is_ascii_digit() || c == ',' || c == ' ') => {}
+            c if c.is_alphanumeric() || c == '_' || c == '.' || c == ' ' => {}
+            _ => return None,
+        }
+    }
+    None
 }
 
 /// Table constraints that are not NOT NULL (newer servers list those too; nullability is
@@ -273,6 +400,38 @@ mod tests {
             assert!(sql.contains("c.relnamespace = 7"), "{sql}");
         }
         assert!(sequences_sql(7).contains("h.relname = 'govup_history'"));
+    }
+
+    /// What PostgreSQL 15 renders for GovWay's `CHECK (stato IN (...))` on a varchar column,
+    /// before and after pg_dump and pg_restore: both read as the restored form, which stays.
+    #[test]
+    fn a_cast_array_reads_as_it_does_after_a_restore() {
+        let original = "CHECK (((stato)::text = ANY ((ARRAY['finale'::character varying, 'bozza'::character varying, 'operativo'::character varying])::text[])))";
+        let restored = "CHECK (((stato)::text = ANY (ARRAY[('finale'::character varying)::text, ('bozza'::character varying)::text, ('operativo'::character varying)::text])))";
+        assert_eq!(as_restored(original), restored);
+        assert_eq!(as_restored(restored), restored);
+        for unchanged in [
+            "CHECK ((severita = ANY (ARRAY[0, 1, 2, 3, 4, 5, 6, 7])))",
+            "CHECK ((a = 'x (ARRAY[1])::text[] y'::text))",
+            "CHECK ((b = ANY ((ARRAY[1, 2])::integer)))",
+            "CHECK ((ARRAY[",
+            "",
+        ] {
+            assert_eq!(as_restored(unchanged), unchanged);
+        }
+        assert_eq!(
+            as_restored("((ARRAY['a,b'::character varying, (x)::character varying(20), \"Q\"])::character varying(20)[])"),
+            "(ARRAY[('a,b'::character varying)::character varying(20), ((x)::character varying(20))::character varying(20), (\"Q\")::character varying(20)])"
+        );
+        // Only the inner constructor has the shape: the outer's cast is not where it would be.
+        assert_eq!(
+            as_restored("(c = ANY ((ARRAY[1, (ARRAY[2])::text[]]) ::text[]))"),
+            "(c = ANY ((ARRAY[1, ARRAY[(2)::text]]) ::text[]))"
+        );
+        assert_eq!(
+            as_restored("(c = ANY ((ARRAY[(ARRAY[1])::bigint[]])::numeric[][]))"),
+            "(c = ANY (ARRAY[(ARRAY[(1)::bigint])::numeric[]]))"
+        );
     }
 
     #[test]
