@@ -113,14 +113,7 @@ pub fn diff(left: &Catalog, right: &Catalog, strict_order: bool) -> Vec<Differen
     let constraints = |c: &Catalog| {
         c.constraints
             .iter()
-            .map(|k| {
-                (
-                    format!("{}.{}", k.table, k.name),
-                    format!("{} {}", k.kind, k.definition)
-                        .trim_end()
-                        .to_string(),
-                )
-            })
+            .map(|k| (format!("{}.{}", k.table, k.name), described(k)))
             .collect()
     };
     compare(
@@ -137,6 +130,22 @@ pub fn diff(left: &Catalog, right: &Catalog, strict_order: bool) -> Vec<Differen
     };
     compare("sequence", &sequences(left), &sequences(right), &mut out);
     out
+}
+
+/// A constraint as `verify` shows it: its kind, then its definition. Some databases' own
+/// renderings already open with the kind (PostgreSQL's `CHECK (...)`), which is not repeated.
+fn described(k: &Constraint) -> String {
+    let opens_with_kind = k
+        .definition
+        .strip_prefix(k.kind.as_str())
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '(']));
+    if opens_with_kind {
+        k.definition.clone()
+    } else {
+        format!("{} {}", k.kind, k.definition)
+            .trim_end()
+            .to_string()
+    }
 }
 
 fn compare(
@@ -183,6 +192,41 @@ mod tests {
         b.columns.extend([col("t", "y", 1), col("t", "x", 2)]);
         assert!(diff(&a, &b, false).is_empty());
         assert_eq!(diff(&a, &b, true).len(), 2);
+    }
+
+    /// The kind is said once, whether or not the database's rendering starts with it.
+    #[test]
+    fn constraints_name_their_kind_once() {
+        let constraint = |name: &str, kind: &str, definition: &str| Constraint {
+            table: "t".into(),
+            name: name.into(),
+            kind: kind.into(),
+            definition: definition.into(),
+        };
+        let mut a = Catalog::default();
+        a.constraints.extend([
+            constraint("pg_check", "CHECK", "CHECK ((a > 0))"),
+            constraint("pg_pk", "PRIMARY KEY", "PRIMARY KEY (id)"),
+            constraint("my_check", "CHECK", "`a` > 0"),
+            constraint("my_checked", "CHECK", "CHECKED > 0"),
+            constraint("my_unique", "UNIQUE", "(a, b)"),
+            constraint("bare", "CHECK", ""),
+        ]);
+        let shown: Vec<String> = diff(&a, &Catalog::default(), false)
+            .into_iter()
+            .map(|d| format!("{} {}", d.object, d.left.unwrap()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "t.bare CHECK",
+                "t.my_check CHECK `a` > 0",
+                "t.my_checked CHECK CHECKED > 0",
+                "t.my_unique UNIQUE (a, b)",
+                "t.pg_check CHECK ((a > 0))",
+                "t.pg_pk PRIMARY KEY (id)",
+            ]
+        );
     }
 
     #[test]
