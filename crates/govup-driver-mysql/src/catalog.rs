@@ -106,6 +106,40 @@ fn text(row: &[Option<String>], i: usize, view: &str) -> Result<String, DbError>
     })
 }
 
+/// A column name as `verify` compares it. MySQL and MariaDB match column names without regard to
+/// case everywhere (`ORA_REGISTRAZIONE` and `ora_registrazione` are one column, and a patch may
+/// spell it either way), unlike table names, whose case depends on the server's
+/// `lower_case_table_names`: column names are compared in lower case, table names as they are.
+fn column_name(name: String) -> String {
+    name.to_lowercase()
+}
+
+/// A CHECK clause with its column names as [`column_name`] gives them: the server writes every
+/// name in a clause between backticks, and nothing else goes there; string literals are left as
+/// they are.
+fn quoted_names_lowered(clause: &str) -> String {
+    let mut out = String::with_capacity(clause.len());
+    let mut quote = None;
+    let mut escaped = false;
+    for c in clause.chars() {
+        match quote {
+            None if matches!(c, '`' | '\'' | '"') => quote = Some(c),
+            None => {}
+            Some('`') if c == '`' => quote = None,
+            Some('`') => {
+                out.extend(c.to_lowercase());
+                continue;
+            }
+            Some(_) if escaped => escaped = false,
+            Some(_) if c == '\\' => escaped = true,
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+        }
+        out.push(c);
+    }
+    out
+}
+
 fn cell(row: &[Option<String>], i: usize) -> Option<String> {
     row.get(i).cloned().flatten()
 }
@@ -124,7 +158,7 @@ fn column(row: &[Option<String>]) -> Result<Column, DbError> {
     let position = text(row, 5, "columns")?;
     Ok(Column {
         table: text(row, 0, "columns")?,
-        name: text(row, 1, "columns")?,
+        name: column_name(text(row, 1, "columns")?),
         data_type,
         default: cell(row, 3),
         nullable: text(row, 4, "columns")? == "YES",
@@ -148,7 +182,7 @@ fn indexes(rows: Vec<Row>) -> Result<BTreeSet<Index>, DbError> {
         let unique = text(&row, 2, "statistics")? == "0";
         let seq = number(&row, 3, "statistics")?;
         // MySQL 8 reports a functional key part with a NULL column name.
-        let mut part = cell(&row, 4).unwrap_or_else(|| "(expression)".to_string());
+        let mut part = cell(&row, 4).map_or_else(|| "(expression)".to_string(), column_name);
         if let Some(length) = cell(&row, 5) {
             part = format!("{part}({length})");
         }
@@ -228,10 +262,10 @@ fn constraints(
         );
         parts.entry(key).or_default().push(KeyPart {
             position: number(&row, 2, "key_column_usage")?,
-            column: text(&row, 3, "key_column_usage")?,
+            column: column_name(text(&row, 3, "key_column_usage")?),
             referenced_schema: cell(&row, 4),
             referenced_table: cell(&row, 5),
-            referenced_column: cell(&row, 6),
+            referenced_column: cell(&row, 6).map(column_name),
         });
     }
     let mut rule_of: BTreeMap<Key, (String, String)> = BTreeMap::new();
@@ -254,7 +288,7 @@ fn constraints(
                 text(&row, 0, "check_constraints")?,
                 text(&row, 1, "check_constraints")?,
             ),
-            text(&row, 2, "check_constraints")?,
+            quoted_names_lowered(&text(&row, 2, "check_constraints")?),
         );
     }
 
@@ -445,6 +479,72 @@ mod tests {
                     unique: false,
                     columns: vec!["(expression)".into()]
                 },
+            ]
+        );
+    }
+
+    /// `ORA_REGISTRAZIONE` and `ora_registrazione` are one column to MySQL, so one to verify:
+    /// in columns, index parts, key columns and CHECK clauses alike. Tables keep their case.
+    #[test]
+    fn column_names_compare_in_lower_case() {
+        let got = column(&row(&[
+            Some("MSG"),
+            Some("ORA_Registrazione"),
+            Some("timestamp(3)"),
+            None,
+            Some("YES"),
+            Some("1"),
+            None,
+            None,
+        ]))
+        .unwrap();
+        assert_eq!(
+            (got.table.as_str(), got.name.as_str()),
+            ("MSG", "ora_registrazione")
+        );
+        let index = indexes(vec![row(&[
+            Some("MSG"),
+            Some("IDX"),
+            Some("1"),
+            Some("1"),
+            Some("ORA_REGISTRAZIONE"),
+            None,
+            Some("A"),
+        ])])
+        .unwrap();
+        assert_eq!(
+            index.into_iter().next().unwrap().columns,
+            ["ora_registrazione"]
+        );
+        let got = constraints(
+            "db",
+            vec![
+                row(&[Some("C"), Some("FK"), Some("FOREIGN KEY")]),
+                row(&[Some("C"), Some("CK"), Some("CHECK")]),
+            ],
+            vec![row(&[
+                Some("C"),
+                Some("FK"),
+                Some("1"),
+                Some("ID_P"),
+                Some("db"),
+                Some("P"),
+                Some("ID"),
+            ])],
+            vec![],
+            vec![row(&[
+                Some("C"),
+                Some("CK"),
+                Some("`STATO` in ('A`B','it\\'s `X`') and `Ä` > \"Q`R\""),
+            ])],
+        )
+        .unwrap();
+        let definitions: Vec<String> = got.into_iter().map(|k| k.definition).collect();
+        assert_eq!(
+            definitions,
+            [
+                "`stato` in ('A`B','it\\'s `X`') and `ä` > \"Q`R\"",
+                "(id_p) REFERENCES P(id)",
             ]
         );
     }
