@@ -523,3 +523,123 @@ fn mariadb_rehearsal_drops_copies_left_by_a_killed_govup() {
         "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE '{name}_govup%'",
     );
 }
+
+/// GovWay's fresh 3.3.17 on PostgreSQL, upgraded a step with a backup and restored by hand:
+/// `verify` against an untouched 3.3.17 finds no difference, although pg_restore wrote 64 of its
+/// CHECK constraints back in another, equivalent form. A difference left on purpose then shows
+/// as exactly one line, the constraint's kind said once.
+#[test]
+fn postgres_verify_after_a_restore_finds_no_difference() {
+    let Some(fresh) = govup_testkit::corpus("govway-fresh") else {
+        return;
+    };
+    let Some(tree) = govup_testkit::corpus("govway/resources/sql_upgrade") else {
+        return;
+    };
+    let Some(restored) = Scratch::new(Server::Postgres, "pg_vrestored") else {
+        return;
+    };
+    let Some(untouched) = Scratch::new(Server::Postgres, "pg_vuntouched") else {
+        return;
+    };
+    std::thread::scope(|s| {
+        s.spawn(|| restored.load_fresh(&fresh, "3.3.17", "postgresql", &[]));
+        untouched.load_fresh(&fresh, "3.3.17", "postgresql", &[]);
+    });
+    let backups = govup_testkit::scratch_dir("pg_vrestore")
+        .join("b")
+        .display()
+        .to_string();
+    let tree = tree.display().to_string();
+    let run = govup(&[
+        "apply",
+        "--dir",
+        &tree,
+        "--url",
+        &restored.url,
+        "--to",
+        "3.3.18",
+        "--backup",
+        &backups,
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let back = govup(&[
+        "restore",
+        &format!("{backups}/3.3.17"),
+        "--url",
+        &restored.url,
+    ]);
+    assert_eq!(back.code, 0, "{}", back.stderr);
+    let checks = "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'c' AND connamespace = 'public'::regnamespace";
+    let renamed = untouched
+        .query(checks)
+        .difference(&restored.query(checks))
+        .count();
+    assert_eq!(
+        renamed, 64,
+        "the restore no longer rewrites CHECK constraints"
+    );
+
+    let same = govup(&[
+        "verify",
+        "--url",
+        &restored.url,
+        "--against",
+        &untouched.url,
+    ]);
+    assert_eq!(same.code, 0, "{}{}", same.stdout, same.stderr);
+    assert!(
+        same.stdout
+            .ends_with("have the same catalog (222 tables)\n"),
+        "{}",
+        same.stdout
+    );
+
+    restored
+        .conn()
+        .execute("ALTER TABLE accordi DROP CONSTRAINT chk_accordi_1")
+        .unwrap();
+    let differ = govup(&[
+        "verify",
+        "--url",
+        &restored.url,
+        "--against",
+        &untouched.url,
+    ]);
+    assert_eq!(differ.code, 1, "{}", differ.stderr);
+    let lines: Vec<&str> = differ.stdout.lines().skip(2).collect();
+    assert_eq!(
+        lines,
+        ["+ constraint accordi.chk_accordi_1 CHECK (((service_binding)::text = ANY (ARRAY[('soap'::character varying)::text, ('rest'::character varying)::text])))"],
+        "{}",
+        differ.stdout
+    );
+}
+
+/// MariaDB matches column names without regard to case: a column declared `ORA_REGISTRAZIONE`
+/// (GovWay's fresh install) and one added as `ora_registrazione` (a patch) are the same column,
+/// in an index too.
+#[test]
+fn mariadb_verify_ignores_the_case_of_column_names() {
+    let Some(upper) = Scratch::new(Server::Mysql, "my_vupper") else {
+        return;
+    };
+    let Some(lower) = Scratch::new(Server::Mysql, "my_vlower") else {
+        return;
+    };
+    for (db, name) in [(&upper, "ORA_REGISTRAZIONE"), (&lower, "ora_registrazione")] {
+        db.conn()
+            .execute(&format!(
+                "CREATE TABLE msg (id INT PRIMARY KEY, {name} TIMESTAMP(3) NULL, \
+                 CONSTRAINT chk_msg CHECK ({name} IS NULL OR id > 0), KEY idx_msg ({name}))"
+            ))
+            .unwrap();
+    }
+    let same = govup(&["verify", "--url", &upper.url, "--against", &lower.url]);
+    assert_eq!(same.code, 0, "{}{}", same.stdout, same.stderr);
+    assert!(
+        same.stdout.ends_with("have the same catalog (1 tables)\n"),
+        "{}",
+        same.stdout
+    );
+}
