@@ -143,9 +143,24 @@ fn every_govway_postgresql_patch_splits() {
     let Some(tree) = govup_testkit::corpus("govway/resources/sql_upgrade") else {
         return;
     };
+    govway_postgresql_patches_split(&tree);
+}
+
+/// The same on copies of the tree holding real symlinks and link stubs.
+#[test]
+fn every_govway_postgresql_patch_splits_in_both_link_forms() {
+    for form in govup_testkit::LinkForm::BOTH {
+        let Some(tree) = govup_testkit::corpus_tree_as(&[], form) else {
+            return;
+        };
+        govway_postgresql_patches_split(&tree);
+    }
+}
+
+fn govway_postgresql_patches_split(tree: &Path) {
     let mut files = 0;
     let mut statements = 0;
-    for step in steps(&tree) {
+    for step in steps(tree) {
         for stub in sql_files(&step.join("postgresql")) {
             let got = split_file(&through_links(&stub));
             if stub.ends_with(GOVWAY_COMMENT_ONLY) {
