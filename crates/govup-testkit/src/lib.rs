@@ -59,18 +59,20 @@ impl LinkForm {
 /// A copy of GovWay's upgrade tree (`govway/resources/sql_upgrade` of the corpus) holding only
 /// `steps` (every step when empty) and the files their links name, at the same relative places,
 /// with every link stored in `form` whatever form the corpus uses. Returns the copied
-/// `sql_upgrade` folder, or None after printing why the test skips (as [`corpus`]).
+/// `sql_upgrade` folder (removed when dropped), or None after printing why the test skips (as
+/// [`corpus`]).
 ///
 /// The corpus may come with either form, and govup follows both; a test that reads the corpus
 /// runs its checks on both copies so that neither form can break unnoticed.
-pub fn corpus_tree_as(steps: &[&str], form: LinkForm) -> Option<PathBuf> {
+pub fn corpus_tree_as(steps: &[&str], form: LinkForm) -> Option<CorpusCopy> {
     const TREE: &str = "resources/sql_upgrade";
     let source = corpus("govway")?;
     let tag = match form {
         LinkForm::Symlinks => "symlinks",
         LinkForm::Stubs => "stubs",
     };
-    let copy = scratch_dir(tag).join("govway");
+    let scratch = scratch_dir(tag);
+    let copy = scratch.join("govway");
     let mut copier = Copier { source, copy, form };
     // The licence marks the project's root, which bounds where govup follows links.
     for licence in ["LICENSE", "COPYING"] {
@@ -96,7 +98,37 @@ pub fn corpus_tree_as(steps: &[&str], form: LinkForm) -> Option<PathBuf> {
             tree.display()
         );
     }
-    Some(copier.copy.join(TREE))
+    Some(CorpusCopy {
+        tree: copier.copy.join(TREE),
+        scratch,
+    })
+}
+
+/// A copy made by [`corpus_tree_as`]: derefs to its `sql_upgrade` folder, and is deleted when
+/// dropped (each copy is several megabytes, and every run makes new ones).
+#[derive(Debug)]
+pub struct CorpusCopy {
+    tree: PathBuf,
+    scratch: PathBuf,
+}
+
+impl std::ops::Deref for CorpusCopy {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.tree
+    }
+}
+
+impl AsRef<Path> for CorpusCopy {
+    fn as_ref(&self) -> &Path {
+        &self.tree
+    }
+}
+
+impl Drop for CorpusCopy {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.scratch);
+    }
 }
 
 struct Copier {
@@ -267,6 +299,20 @@ mod tests {
             bodies.push(body);
         }
         assert_eq!(bodies[0], bodies[1]);
+        let Some(copy) = corpus_tree_as(&[STEP], LinkForm::Stubs) else {
+            return;
+        };
+        let scratch = copy
+            .parent()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .to_path_buf();
+        assert!(scratch.is_dir());
+        drop(copy);
+        assert!(!scratch.exists(), "a dropped copy is deleted");
     }
 
     #[test]
