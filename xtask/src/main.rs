@@ -3,10 +3,13 @@
 //! - `cargo xtask test`: format check, clippy with warnings denied, then the whole test suite
 //!   with the database servers found (or started) and their URLs exported. `.ci/run` calls it.
 //! - `cargo xtask bench [NAME...]`: benchmarks, as medians and ratios against a floor.
+//! - `cargo xtask services up|down`: the test run's own Galera cluster, read-only MariaDB and
+//!   PostgreSQL primary with standby, by hand (`up` prints the variables to export).
 
 mod bench;
 mod services;
 mod test;
+mod topology;
 
 use anyhow::{bail, Result};
 use std::path::PathBuf;
@@ -27,7 +30,17 @@ fn run() -> Result<()> {
     match args.first().map(String::as_str) {
         Some("test") => test::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
-        _ => bail!("usage: cargo xtask test | cargo xtask bench [plan] [scale] [apply] [peers]"),
+        Some("services") => match args.get(1).map(String::as_str) {
+            Some("up") => topology::up_by_hand(),
+            Some("down") => {
+                topology::down();
+                Ok(())
+            }
+            _ => bail!("usage: cargo xtask services up|down"),
+        },
+        _ => bail!(
+            "usage: cargo xtask test | cargo xtask bench [plan] [scale] [apply] [peers] | cargo xtask services up|down"
+        ),
     }
 }
 

@@ -19,6 +19,7 @@ pub fn run(extra: &[String]) -> Result<()> {
         ],
     )?;
     services::export_test_urls()?;
+    crate::topology::up()?;
     // Libraries, binaries and integration tests; no crate has doc tests to run. Every test
     // binary runs even when an earlier one fails, so one failure hides no other.
     let mut args = vec![
@@ -30,7 +31,9 @@ pub fn run(extra: &[String]) -> Result<()> {
         "--no-fail-fast",
     ];
     args.extend(extra.iter().map(String::as_str));
-    let (tally, ok) = run_counting(&args)?;
+    let counted = run_counting(&args);
+    crate::topology::down();
+    let (tally, ok) = counted?;
     let (passed, failed) = tally.totals(ok);
     // One closing line for whoever reads the log: the total over every test binary.
     println!("tests: {passed} passed, {failed} failed");

@@ -322,3 +322,66 @@ mod tests {
         assert_eq!(lexical(Path::new("/etc/passwd")), None);
     }
 }
+
+/// The three Galera node URLs that `cargo xtask test` exports in `GOVUP_TEST_GALERA_URLS`, or
+/// None after printing why the test skips (a failure under `CI=true`).
+pub fn galera_urls() -> Option<Vec<String>> {
+    let urls = server_url("GOVUP_TEST_GALERA_URLS")?;
+    Some(urls.split(',').map(str::to_string).collect())
+}
+
+/// Kills Galera node `node` (1 to 3) at once, as a crash would, and waits until it is gone.
+/// Panics when the harness folder or the node's pid file is absent.
+pub fn galera_kill(node: usize) {
+    let pid_file = galera_node_dir(node).join("mariadbd.pid");
+    let pid = std::fs::read_to_string(&pid_file)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", pid_file.display()));
+    let pid = pid.trim();
+    let killed = std::process::Command::new("kill")
+        .args(["-KILL", pid])
+        .status()
+        .is_ok_and(|s| s.success());
+    assert!(killed, "kill -KILL {pid} (galera node {node}) failed");
+    let proc = PathBuf::from(format!("/proc/{pid}"));
+    let start = std::time::Instant::now();
+    while proc.exists() && start.elapsed() < std::time::Duration::from_secs(30) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Starts Galera node `node` (1 to 3) again with its own configuration; it rejoins the cluster
+/// (by a state transfer from a peer). Returns without waiting: poll the node until it answers.
+pub fn galera_start(node: usize) {
+    let dir = galera_node_dir(node);
+    let _ = std::fs::remove_file(dir.join("mariadbd.sock"));
+    std::process::Command::new("/usr/sbin/mariadbd")
+        .arg(format!("--defaults-file={}", dir.join("my.cnf").display()))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting galera node {node}: {e}"));
+}
+
+/// The folder of Galera node `node`: `my.cnf`, `mariadbd.pid`, `error.log` and `data/`.
+pub fn galera_node_dir(node: usize) -> PathBuf {
+    let base = std::env::var_os("GOVUP_TEST_GALERA_DIR")
+        .expect("GOVUP_TEST_GALERA_DIR is not set (run the suite with `cargo xtask test`)");
+    PathBuf::from(base).join(format!("galera{node}"))
+}
+
+/// The URL of the test run's own read-only MariaDB server (`read_only=ON`, root connects), which
+/// a test may also change globals on.
+pub fn mysql_readonly_url() -> Option<String> {
+    server_url("GOVUP_TEST_MYSQL_READONLY_URL")
+}
+
+/// The test run's own PostgreSQL primary, which streams to [`pg_standby_url`].
+pub fn pg_primary_url() -> Option<String> {
+    server_url("GOVUP_TEST_PG_PRIMARY_URL")
+}
+
+/// The streaming standby of [`pg_primary_url`]: in recovery, read-only.
+pub fn pg_standby_url() -> Option<String> {
+    server_url("GOVUP_TEST_PG_STANDBY_URL")
+}

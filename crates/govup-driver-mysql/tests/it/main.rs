@@ -4,3 +4,4 @@
 mod corpus;
 mod live;
 mod safety;
+mod topology;

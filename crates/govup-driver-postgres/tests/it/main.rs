@@ -9,4 +9,5 @@ mod lock;
 mod scratch;
 mod support;
 mod tls;
+mod topology;
 mod urls;
