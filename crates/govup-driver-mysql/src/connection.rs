@@ -250,6 +250,32 @@ impl Driver for MySqlConnection {
         self.url.describe()
     }
 
+    /// Asked explicitly because a user with SUPER (or READ_ONLY ADMIN) writes through
+    /// `read_only` unhindered, and would upgrade a replica behind its primary's back.
+    /// `super_read_only` exists on MySQL only; MariaDB simply has no such row.
+    fn read_only_reason(&mut self) -> Result<Option<String>, DbError> {
+        let rows = self.query(
+            "SHOW VARIABLES WHERE Variable_name IN ('super_read_only', 'read_only', 'transaction_read_only', 'tx_read_only')",
+        )?;
+        let on = |name: &str| {
+            rows.iter().any(|r| {
+                r.first().and_then(Option::as_deref) == Some(name)
+                    && r.get(1)
+                        .and_then(Option::as_deref)
+                        .is_some_and(|v| v.eq_ignore_ascii_case("ON") || v == "1")
+            })
+        };
+        Ok(if on("super_read_only") {
+            Some("the server has super_read_only ON".into())
+        } else if on("read_only") {
+            Some("the server has read_only ON, which users with SUPER would bypass".into())
+        } else if on("transaction_read_only") || on("tx_read_only") {
+            Some("this session's transactions are read-only".into())
+        } else {
+            None
+        })
+    }
+
     fn catalog(&mut self, schema: Option<&str>) -> Result<Catalog, DbError> {
         crate::catalog::read(self, schema)
     }

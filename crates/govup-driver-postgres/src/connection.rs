@@ -390,6 +390,24 @@ impl Driver for PgConnection {
         self.target.described.clone()
     }
 
+    /// A standby (in recovery) or a session whose transactions start read-only; the session
+    /// value, since a role, a database or the URL's options may set it apart from the server.
+    fn read_only_reason(&mut self) -> Result<Option<String>, DbError> {
+        let rows = self.query(
+            "SELECT pg_is_in_recovery(), current_setting('default_transaction_read_only')",
+        )?;
+        let row = rows.first().map(Vec::as_slice).unwrap_or_default();
+        Ok(match row {
+            [Some(recovery), _] if recovery == "t" => {
+                Some("a standby in recovery: pg_is_in_recovery() is true".into())
+            }
+            [_, Some(read_only)] if read_only == "on" => {
+                Some("default_transaction_read_only is on for this session".into())
+            }
+            _ => None,
+        })
+    }
+
     fn catalog(&mut self, schema: Option<&str>) -> Result<Catalog, DbError> {
         catalog::read(self, schema)
     }

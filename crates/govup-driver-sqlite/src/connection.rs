@@ -225,6 +225,23 @@ impl Driver for SqliteConnection {
         format!("sqlite:{}", self.path.display())
     }
 
+    /// SQLite falls back to read-only when the file cannot be written, and says so. Root is
+    /// never refused by the file's mode, so a file without any write bit counts as read-only
+    /// too: somebody marked it so on purpose.
+    fn read_only_reason(&mut self) -> Result<Option<String>, DbError> {
+        let open_read_only = self
+            .conn
+            .is_readonly(rusqlite::MAIN_DB)
+            .map_err(|e| DbError::new(format!("{}: {e}", self.path.display())))?;
+        if open_read_only {
+            return Ok(Some("SQLite opened the file read-only".into()));
+        }
+        Ok(std::fs::metadata(&self.path)
+            .ok()
+            .filter(|m| m.is_file() && m.permissions().readonly())
+            .map(|_| "the file has no write permission".into()))
+    }
+
     /// One prepared INSERT bound per row (see the `copy` module). Only inside the engine's
     /// transaction: outside it the INSERT fallback goes through `execute`, which applies the
     /// lock's commit rules.

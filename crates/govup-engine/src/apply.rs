@@ -89,6 +89,26 @@ pub struct Report {
     pub backups: Vec<PathBuf>,
 }
 
+/// A standby or read-only target fails here, before the lock and before anything is written.
+fn refuse_read_only(conns: &mut Connections) -> Result<(), ApplyError> {
+    for conn in &mut conns.list {
+        let reason = conn
+            .driver
+            .read_only_reason()
+            .map_err(|error| ApplyError::ReadOnlyCheck {
+                conn: conn.driver.describe(),
+                error,
+            })?;
+        if let Some(reason) = reason {
+            return Err(ApplyError::ReadOnly {
+                conn: conn.driver.describe(),
+                reason,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Applies `job` on `conns`. See the module doc for the sequence.
 pub fn apply(
     job: &Job<'_>,
@@ -97,6 +117,9 @@ pub fn apply(
     observer: &mut dyn Observer,
 ) -> Result<Report, ApplyError> {
     let started = Instant::now();
+    if !opts.dry_run {
+        refuse_read_only(conns)?;
+    }
     let locked = if opts.dry_run {
         Locked::without_lock(conns)
     } else {

@@ -61,6 +61,14 @@ pub trait Driver {
     /// Where this connection goes, with any password replaced by `***`.
     fn describe(&self) -> String;
 
+    /// Why nothing can be written through this connection (a standby, a read-only server or
+    /// session, a read-only file), asked before an apply takes its lock or writes anything, so
+    /// that it refuses with the reason instead of the server's refusal of its first write.
+    /// Ok(None): writable, as far as the driver can tell.
+    fn read_only_reason(&mut self) -> Result<Option<String>, DbError> {
+        Ok(None)
+    }
+
     /// Appends `rows` to `table` (qualified and quoted) in bulk, cells as text, NULL as None.
     /// Ok(false): this driver has no bulk path, and the caller INSERTs instead.
     fn copy_rows(

@@ -20,6 +20,10 @@ pub enum ApplyError {
         action: String,
         error: DbError,
     },
+    #[error("refused: {conn} is read-only ({reason}); nothing was written")]
+    ReadOnly { conn: String, reason: String },
+    #[error("cannot tell whether {conn} is writable: {error}")]
+    ReadOnlyCheck { conn: String, error: DbError },
     #[error("cannot take the upgrade lock on {conn}: {error}")]
     Lock { conn: String, error: DbError },
     #[error("cannot use schema {schema} on {conn}: {error}")]
@@ -141,6 +145,9 @@ impl ApplyError {
             ],
             ApplyError::BadHistoryRow { .. } => vec![
                 "check in the database what that patch did, then correct the row (status, statements_done) or delete it, and run the command again".into(),
+            ],
+            ApplyError::ReadOnly { .. } => vec![
+                "point --url at the primary (dry runs, plan and status work on a read-only target)".into(),
             ],
             ApplyError::ChangedApplied { .. } => vec![
                 "restore the file, or ship the change as a new patch in a new step".into(),

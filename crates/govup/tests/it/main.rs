@@ -12,6 +12,7 @@ mod interrupt;
 mod lint;
 mod lock_scope;
 mod plan_output;
+mod read_only;
 mod resume_mysql;
 mod safety;
 mod secrets;
