@@ -1,8 +1,9 @@
 //! A live PostgreSQL session implementing [`Driver`].
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use govup_engine::{execute_each, Catalog, DbError, Dialect, Driver};
+use govup_engine::{execute_each, Catalog, DbError, Dialect, Driver, Replicas};
 use postgres::config::SslMode;
 use postgres::{Client, NoTls, SimpleQueryMessage};
 
@@ -388,6 +389,45 @@ impl Driver for PgConnection {
 
     fn describe(&self) -> String {
         self.target.described.clone()
+    }
+
+    fn can_wait_for_replicas(&self) -> bool {
+        true
+    }
+
+    /// The WAL position now (after the upgrade's commit) against each walsender's replay
+    /// position; a replica that is not connected at all is not in `pg_stat_replication` and so
+    /// is not waited for.
+    fn wait_for_replicas(&mut self, timeout: Duration) -> Result<Replicas, DbError> {
+        let target = self
+            .query("SELECT pg_current_wal_lsn()::text")?
+            .first()
+            .and_then(|r| r[0].clone())
+            .ok_or_else(|| DbError::new("pg_current_wal_lsn() returned nothing"))?;
+        let sql = format!(
+            "SELECT coalesce(nullif(application_name, ''), client_addr::text, pid::text), \
+             coalesce(replay_lsn >= '{target}'::pg_lsn, false), coalesce(replay_lsn::text, 'nothing') \
+             FROM pg_stat_replication ORDER BY 1"
+        );
+        let start = Instant::now();
+        loop {
+            let rows = self.query(&sql)?;
+            let mut replicas = Replicas::default();
+            for row in rows {
+                let name = row[0].clone().unwrap_or_default();
+                if row[1].as_deref() != Some("t") {
+                    let at = row[2].clone().unwrap_or_default();
+                    replicas
+                        .lagging
+                        .push(format!("{name} (replayed up to {at} of {target})"));
+                }
+                replicas.all.push(name);
+            }
+            if replicas.lagging.is_empty() || start.elapsed() >= timeout {
+                return Ok(replicas);
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// A standby (in recovery) or a session whose transactions start read-only; the session

@@ -5,6 +5,15 @@ use crate::catalog::Catalog;
 pub use govup_sql::{first_word_is, Capabilities, Dialect, SplitError, Statement};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// What [`Driver::wait_for_replicas`] found: every replica, and those still behind.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Replicas {
+    pub all: Vec<String>,
+    /// Each with how far it had replayed, at the timeout.
+    pub lagging: Vec<String>,
+}
 
 /// An error reported by the database or its client library, as one line of text.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -67,6 +76,18 @@ pub trait Driver {
     /// Ok(None): writable, as far as the driver can tell.
     fn read_only_reason(&mut self) -> Result<Option<String>, DbError> {
         Ok(None)
+    }
+
+    /// Whether [`Driver::wait_for_replicas`] can work here, asked before anything is written so
+    /// that `--wait-replicas` is refused up front where it cannot be kept.
+    fn can_wait_for_replicas(&self) -> bool {
+        false
+    }
+
+    /// Waits up to `timeout` until every replica streaming from this server has replayed all
+    /// it has written so far. Every replica's name, and those still behind at the timeout.
+    fn wait_for_replicas(&mut self, _timeout: Duration) -> Result<Replicas, DbError> {
+        Err(unsupported(self.dialect(), "waiting for replicas"))
     }
 
     /// Appends `rows` to `table` (qualified and quoted) in bulk, cells as text, NULL as None.

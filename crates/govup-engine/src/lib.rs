@@ -40,8 +40,8 @@ pub use apply::{apply, BackupOptions, Job, Options, Report, Start, TxMode};
 pub use catalog::{diff, Catalog, Column, Constraint, Difference, Index, Sequence};
 pub use connections::{Conn, Connections, Connector, Locked};
 pub use driver::{
-    execute_each, first_word_is, script, Capabilities, DbError, Dialect, Driver, SplitError,
-    Statement,
+    execute_each, first_word_is, script, Capabilities, DbError, Dialect, Driver, Replicas,
+    SplitError, Statement,
 };
 pub use error::ApplyError;
 pub use events::{Observer, Outcome, PatchReport, PlannedStatement, Silent, StatementEvent};

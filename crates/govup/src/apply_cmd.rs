@@ -23,9 +23,17 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<()> {
     };
     let json = matches!(args.format, OutputFormat::Json);
     let mut observer = observer(args, json || args.dry_run)?;
+    let wait_replicas = args.wait_replicas.filter(|_| !args.dry_run);
+    let mut conns = None;
     let result = Connections::open(&setup.inst.url, &setup.inst.map, &mut connector)
-        .and_then(|mut conns| apply(&job, &mut conns, &opts, &mut observer))
-        .map_err(apply_failure);
+        .map_err(apply_failure)
+        .and_then(|opened| {
+            let conns = conns.insert(opened);
+            if wait_replicas.is_some() {
+                refuse_wait_replicas(conns)?;
+            }
+            apply(&job, conns, &opts, &mut observer).map_err(apply_failure)
+        });
     let done = std::mem::take(&mut observer.0.done);
     drop(observer);
     let mut report = match result {
@@ -50,6 +58,59 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<()> {
         (OutputFormat::Table, false) => render_summary(&report),
     };
     out!("{out}");
+    if let (Some(timeout), Some(conns)) = (wait_replicas, conns.as_mut()) {
+        wait_for_replicas(conns, timeout)?;
+    }
+    Ok(())
+}
+
+/// `--wait-replicas` where no driver can keep it is refused before anything is written.
+fn refuse_wait_replicas(conns: &Connections) -> Result<(), Failure> {
+    match conns.list.iter().find(|c| !c.driver.can_wait_for_replicas()) {
+        Some(conn) => Err(Failure::usage(format_args!(
+            "--wait-replicas works on PostgreSQL streaming replication only, not on {} ({})",
+            conn.driver.describe(),
+            conn.driver.dialect().name()
+        ))
+        .with_details([
+            "on a Galera cluster every node certifies each commit before it returns; readers that must see it set wsrep_sync_wait".to_string(),
+        ])),
+        None => Ok(()),
+    }
+}
+
+/// Waits, within one `timeout` for all connections, until every streaming replica of each has
+/// replayed the upgrade, and says how long that took; exit 1 naming the replicas still behind.
+fn wait_for_replicas(conns: &mut Connections, timeout: std::time::Duration) -> Result<(), Failure> {
+    let start = std::time::Instant::now();
+    for conn in &mut conns.list {
+        let left = timeout.saturating_sub(start.elapsed());
+        let where_ = conn.driver.describe();
+        let replicas = conn.driver.wait_for_replicas(left).map_err(|e| {
+            Failure::failed(format_args!(
+                "cannot wait for the replicas of {where_}: {e}"
+            ))
+        })?;
+        if !replicas.lagging.is_empty() {
+            return Err(Failure::failed(format_args!(
+                "replicas of {where_} still behind after {:.1} s: {}",
+                timeout.as_secs_f64(),
+                replicas.lagging.join(", ")
+            ))
+            .with_details([
+                "the upgrade itself is applied and recorded on the primary".to_string(),
+            ]));
+        }
+        if replicas.all.is_empty() {
+            eprintln!("no streaming replica is connected to {where_}: nothing to wait for");
+        } else {
+            eprintln!(
+                "replicas of {where_} replayed the upgrade {:.2} s after it ended: {}",
+                start.elapsed().as_secs_f64(),
+                replicas.all.join(", ")
+            );
+        }
+    }
     Ok(())
 }
 

@@ -134,6 +134,10 @@ pub struct ApplyArgs {
     /// Write one log per step into DIR: every statement, its timing, and errors
     #[arg(long, value_name = "DIR")]
     pub log_dir: Option<PathBuf>,
+    /// After the upgrade, wait up to DURATION (500ms, 30s, 2m) until every streaming replica
+    /// has replayed it (PostgreSQL)
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse)]
+    pub wait_replicas: Option<std::time::Duration>,
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
     #[command(flatten)]

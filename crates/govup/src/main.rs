@@ -17,6 +17,7 @@ macro_rules! errln {
 mod apply_cmd;
 mod cli;
 mod connect;
+mod duration;
 mod failure;
 mod graph_cmd;
 mod lint_cmd;

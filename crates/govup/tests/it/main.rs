@@ -13,6 +13,7 @@ mod lint;
 mod lock_scope;
 mod plan_output;
 mod read_only;
+mod replicas;
 mod resume_mysql;
 mod safety;
 mod secrets;
