@@ -19,8 +19,9 @@ fn eventually(url: &str, sql: &str, want: &str) -> Option<String> {
     }
 }
 
+/// One test, because killing node 3 would break a parallel test reading it.
 #[test]
-fn a_write_on_galera_node_1_is_seen_on_nodes_2_and_3() {
+fn a_write_on_galera_node_1_is_seen_on_nodes_2_and_3_also_after_node_3_is_killed_and_restarted() {
     let Some(urls) = govup_testkit::galera_urls() else {
         return;
     };
@@ -39,6 +40,31 @@ fn a_write_on_galera_node_1_is_seen_on_nodes_2_and_3() {
         let got = eventually(url, &format!("SELECT v FROM {table} WHERE id = 1"), "node1");
         assert_eq!(got.as_deref(), Some("node1"), "{url}");
     }
+
+    govup_testkit::galera_kill(3);
+    one.execute(&format!("INSERT INTO {table} VALUES (2, 'alone')"))
+        .unwrap();
+    govup_testkit::galera_start(3);
+    let start = Instant::now();
+    let rejoined = loop {
+        if let Ok(mut three) = connect(&urls[2]) {
+            let state = three.query("SHOW STATUS LIKE 'wsrep_local_state_comment'");
+            if state.is_ok_and(|r| r[0][1].as_deref() == Some("Synced")) {
+                break true;
+            }
+        }
+        if start.elapsed() > Duration::from_secs(120) {
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(rejoined, "node 3 did not rejoin within 120 s");
+    let got = eventually(
+        &urls[2],
+        &format!("SELECT v FROM {table} WHERE id = 2"),
+        "alone",
+    );
+    assert_eq!(got.as_deref(), Some("alone"));
     one.execute(&format!("DROP TABLE {table}")).unwrap();
 }
 
