@@ -33,6 +33,7 @@ fn node_dir(n: usize) -> PathBuf {
 /// Starts every topology and exports its URLs. Under `CI=true` a failure is an error; elsewhere
 /// it is printed and the dependent tests say why they skip.
 pub fn up() -> Result<()> {
+    hold_run_lock()?;
     // Leftovers of a killed run hold the ports and data folders: stop them first.
     down();
     let start = Instant::now();
@@ -89,6 +90,31 @@ pub fn down() {
     if let Err(e) = fs::remove_dir_all(base()) {
         eprintln!("xtask: could not remove {BASE}: {e}");
     }
+}
+
+/// Two test runs on one machine (two worktrees) would share ports and folders, and the second
+/// would stop the first one's servers: the second waits instead. The lock goes with the process.
+fn hold_run_lock() -> Result<()> {
+    use std::os::fd::AsRawFd;
+    static HELD: std::sync::OnceLock<fs::File> = std::sync::OnceLock::new();
+    if HELD.get().is_some() {
+        return Ok(());
+    }
+    let path = format!("{BASE}.lock");
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {path}"))?;
+    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        eprintln!("xtask: another test run holds {path}; waiting for it to finish");
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX) } != 0 {
+            bail!("cannot lock {path}: {}", std::io::Error::last_os_error());
+        }
+    }
+    let _ = HELD.set(file);
+    Ok(())
 }
 
 fn start_mysql_topologies() -> Result<()> {
