@@ -102,9 +102,9 @@ fn wait_for_replicas(conns: &mut Connections, timeout: std::time::Duration) -> R
             ]));
         }
         if replicas.all.is_empty() {
-            eprintln!("no streaming replica is connected to {where_}: nothing to wait for");
+            errln!("no streaming replica is connected to {where_}: nothing to wait for");
         } else {
-            eprintln!(
+            errln!(
                 "replicas of {where_} replayed the upgrade {:.2} s after it ended: {}",
                 start.elapsed().as_secs_f64(),
                 replicas.all.join(", ")
