@@ -266,63 +266,6 @@ pub fn scratch_dir(tag: &str) -> PathBuf {
     dir
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const STEP: &str = "upgrade_3.3.3_to_3.3.4";
-    const PATCH: &str = "upgrade_3.3.3_to_3.3.4/mysql/2021-02-12-archiviComunicazioni-patch.sql";
-
-    /// Each form holds the chosen step's links in that form, naming the same copied bytes.
-    #[test]
-    fn a_corpus_slice_in_each_link_form() {
-        let mut bodies = Vec::new();
-        for form in LinkForm::BOTH {
-            let Some(tree) = corpus_tree_as(&[STEP], form) else {
-                return;
-            };
-            let steps: Vec<_> = std::fs::read_dir(&tree)
-                .unwrap()
-                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-                .filter(|n| n.starts_with("upgrade_"))
-                .collect();
-            assert_eq!(steps, [STEP]);
-            let link = tree.join(PATCH);
-            let is_symlink = link.symlink_metadata().unwrap().file_type().is_symlink();
-            assert_eq!(is_symlink, form == LinkForm::Symlinks, "{form:?}");
-            let target = match form {
-                LinkForm::Symlinks => std::fs::read_link(&link).unwrap(),
-                LinkForm::Stubs => PathBuf::from(stub_target(&link).unwrap()),
-            };
-            let body = std::fs::read_to_string(link.parent().unwrap().join(target)).unwrap();
-            assert!(body.starts_with("--"), "{body}");
-            bodies.push(body);
-        }
-        assert_eq!(bodies[0], bodies[1]);
-        let Some(copy) = corpus_tree_as(&[STEP], LinkForm::Stubs) else {
-            return;
-        };
-        let scratch = copy
-            .parent()
-            .unwrap()
-            .parent()
-            .unwrap()
-            .parent()
-            .unwrap()
-            .to_path_buf();
-        assert!(scratch.is_dir());
-        drop(copy);
-        assert!(!scratch.exists(), "a dropped copy is deleted");
-    }
-
-    #[test]
-    fn lexical_paths() {
-        assert_eq!(lexical(Path::new("a/b/../c")), Some(PathBuf::from("a/c")));
-        assert_eq!(lexical(Path::new("a/../../c")), None);
-        assert_eq!(lexical(Path::new("/etc/passwd")), None);
-    }
-}
-
 /// The three Galera node URLs that `cargo xtask test` exports in `GOVUP_TEST_GALERA_URLS`, or
 /// None after printing why the test skips (a failure under `CI=true`).
 pub fn galera_urls() -> Option<Vec<String>> {
@@ -386,4 +329,61 @@ pub fn pg_primary_url() -> Option<String> {
 /// The streaming standby of [`pg_primary_url`]: in recovery, read-only.
 pub fn pg_standby_url() -> Option<String> {
     server_url("GOVUP_TEST_PG_STANDBY_URL")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STEP: &str = "upgrade_3.3.3_to_3.3.4";
+    const PATCH: &str = "upgrade_3.3.3_to_3.3.4/mysql/2021-02-12-archiviComunicazioni-patch.sql";
+
+    /// Each form holds the chosen step's links in that form, naming the same copied bytes.
+    #[test]
+    fn a_corpus_slice_in_each_link_form() {
+        let mut bodies = Vec::new();
+        for form in LinkForm::BOTH {
+            let Some(tree) = corpus_tree_as(&[STEP], form) else {
+                return;
+            };
+            let steps: Vec<_> = std::fs::read_dir(&tree)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("upgrade_"))
+                .collect();
+            assert_eq!(steps, [STEP]);
+            let link = tree.join(PATCH);
+            let is_symlink = link.symlink_metadata().unwrap().file_type().is_symlink();
+            assert_eq!(is_symlink, form == LinkForm::Symlinks, "{form:?}");
+            let target = match form {
+                LinkForm::Symlinks => std::fs::read_link(&link).unwrap(),
+                LinkForm::Stubs => PathBuf::from(stub_target(&link).unwrap()),
+            };
+            let body = std::fs::read_to_string(link.parent().unwrap().join(target)).unwrap();
+            assert!(body.starts_with("--"), "{body}");
+            bodies.push(body);
+        }
+        assert_eq!(bodies[0], bodies[1]);
+        let Some(copy) = corpus_tree_as(&[STEP], LinkForm::Stubs) else {
+            return;
+        };
+        let scratch = copy
+            .parent()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .parent()
+            .unwrap()
+            .to_path_buf();
+        assert!(scratch.is_dir());
+        drop(copy);
+        assert!(!scratch.exists(), "a dropped copy is deleted");
+    }
+
+    #[test]
+    fn lexical_paths() {
+        assert_eq!(lexical(Path::new("a/b/../c")), Some(PathBuf::from("a/c")));
+        assert_eq!(lexical(Path::new("a/../../c")), None);
+        assert_eq!(lexical(Path::new("/etc/passwd")), None);
+    }
 }
