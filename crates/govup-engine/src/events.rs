@@ -1,5 +1,6 @@
 //! What the engine reports while it works, and what it did.
 
+use govup_planner::SkipReason;
 use govup_schema_map::Target;
 use std::time::Duration;
 
@@ -16,8 +17,9 @@ pub enum Outcome {
         statements: usize,
         duration: Duration,
     },
-    /// The plan skips it; the reason is the plan's.
-    Skipped(String),
+    /// The plan skips it, for the plan's reason: kept typed, so that every renderer words it
+    /// (or codes it) the same way.
+    Skipped(SkipReason),
     /// `govup_history` says it already ran here.
     AlreadyApplied,
     /// Its role is upgraded by someone else.
@@ -28,7 +30,10 @@ pub enum Outcome {
 
 #[derive(Clone, Debug)]
 pub struct PatchReport {
-    pub step: String,
+    /// The step's index in the routed plan's steps.
+    pub step: usize,
+    /// The step's directory, for display only: the index is what identifies the step.
+    pub step_dir: String,
     pub path: String,
     pub info: bool,
     pub target: Target,

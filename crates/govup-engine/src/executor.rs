@@ -1,12 +1,13 @@
 //! The write phase: transactions, history rows and statements, per dialect capability.
 
-use crate::apply::{Options, TxMode};
 use crate::batch;
 use crate::connections::Connections;
-use crate::driver::{Capabilities, DbError, Statement};
+use crate::driver::{DbError, Statement};
 use crate::error::ApplyError;
 use crate::events::{Observer, Outcome, StatementEvent};
 use crate::history::{self, Kind, Row, Status, Table};
+use crate::job::Options;
+use crate::policy::TxPolicy;
 use crate::prepare::Run;
 use govup_schema_map::Target;
 use std::collections::HashMap;
@@ -17,10 +18,8 @@ pub(crate) struct Executor<'c, 'o> {
     pub conns: &'c mut Connections,
     pub opts: &'o Options,
     pub observer: &'o mut dyn Observer,
-    pub caps: Capabilities,
-    pub tx: TxMode,
-    /// One transaction around everything.
-    pub whole: bool,
+    /// Decided once, before the executor exists; it only obeys.
+    pub policy: TxPolicy,
     /// History rows of the patches applied in the open transaction (transactional DDL only),
     /// written in bulk just before it commits: they still commit with their patches or not at
     /// all, for one round trip instead of one per patch.
@@ -36,14 +35,6 @@ impl Executor<'_, '_> {
             .stop
             .as_ref()
             .is_some_and(|s| s.load(std::sync::atomic::Ordering::SeqCst))
-    }
-
-    pub(crate) fn per_step(&self) -> bool {
-        self.caps.transactional_ddl && self.tx == TxMode::Step
-    }
-
-    pub(crate) fn per_patch(&self) -> bool {
-        self.caps.transactional_ddl && self.tx == TxMode::Patch
     }
 
     pub(crate) fn begin_if(&mut self, yes: bool) -> Result<(), ApplyError> {
@@ -114,8 +105,7 @@ impl Executor<'_, '_> {
     }
 
     pub(crate) fn end_step(&mut self) -> Result<(), ApplyError> {
-        let yes = self.per_step();
-        self.commit_if(yes)
+        self.commit_if(self.policy.per_step())
     }
 
     pub(crate) fn ensure_history(&mut self, targets: &[Target]) -> Result<(), ApplyError> {
@@ -131,7 +121,7 @@ impl Executor<'_, '_> {
             });
             if let Err(error) = done {
                 let conn_name = conn.driver.describe();
-                if self.whole {
+                if self.policy.whole() {
                     self.rollback_all();
                 }
                 return Err(ApplyError::History {
@@ -151,9 +141,9 @@ impl Executor<'_, '_> {
             return Ok(0);
         };
         let together = |r: &Run| r.step == first.step && r.target == first.target;
-        if self.caps.transactional_ddl {
+        if self.policy.transactional() {
             // Per patch, or where the history must be re-read before each patch, one at a time.
-            if self.per_patch() || !(self.caps.session_lock || self.whole) {
+            if self.policy.per_patch() || self.policy.recheck() {
                 return Ok(1);
             }
             return Ok(runs.iter().take_while(|r| together(r)).count());
@@ -165,7 +155,8 @@ impl Executor<'_, '_> {
                 && !r.statements.is_empty()
                 && r.statements.iter().all(|s| dialect.is_row_change(&s.text))
         };
-        if self.tx == TxMode::Patch || !fresh_rows(first) || !self.rolls_back_rows(&first.target)? {
+        let group_rows = matches!(self.policy, TxPolicy::Autocommit { group_rows: true });
+        if !group_rows || !fresh_rows(first) || !self.rolls_back_rows(&first.target)? {
             return Ok(1);
         }
         Ok(runs
@@ -176,7 +167,7 @@ impl Executor<'_, '_> {
 
     /// Runs a group that [`Executor::group_len`] formed; one outcome per run.
     pub(crate) fn run(&mut self, runs: &[Run]) -> Result<Vec<Outcome>, ApplyError> {
-        if self.caps.transactional_ddl {
+        if self.policy.transactional() {
             return self.run_transactional(runs);
         }
         let outcomes = match runs {
@@ -269,7 +260,7 @@ impl Executor<'_, '_> {
 
     /// PostgreSQL and SQLite: the patches and their history rows commit together or not at all.
     fn run_transactional(&mut self, runs: &[Run]) -> Result<Vec<Outcome>, ApplyError> {
-        let per_patch = self.per_patch();
+        let per_patch = self.policy.per_patch();
         self.begin_if(per_patch)?;
         if let [run] = runs {
             if self.recorded_meanwhile(run)? {
@@ -286,7 +277,7 @@ impl Executor<'_, '_> {
                 self.rollback_all();
                 let run = &runs[failed.run];
                 let stmt = &run.statements[failed.statement];
-                if !self.whole {
+                if !self.policy.whole() {
                     // Outside one big transaction, leave a trace of the failure for `status`.
                     let mut row = self.row(run, Status::Failed, 0, &started_at);
                     row.error_text = Some(failed.error.message.clone());
@@ -435,7 +426,7 @@ impl Executor<'_, '_> {
     pub(crate) fn recorded_meanwhile(&mut self, run: &Run) -> Result<bool, ApplyError> {
         // Inside one transaction for everything the lock never lapsed: the history read at the
         // start is still the truth.
-        if self.caps.session_lock || self.whole {
+        if !self.policy.recheck() {
             return Ok(false);
         }
         let conn = self.conns.for_target(&run.target);
@@ -457,30 +448,11 @@ impl Executor<'_, '_> {
     /// MySQL and Oracle: every statement commits on its own, so the history row is updated after
     /// each one, and a re-run resumes at the first statement not recorded as done.
     pub(crate) fn run_statementwise(&mut self, run: &Run) -> Result<Outcome, ApplyError> {
-        let started_at = history::now();
         let clock = Instant::now();
+        let mut rows = Progress::new(self, run);
         self.conns
             .for_target(&run.target)
             .use_schema(&run.target.schema)?;
-        // Each statement runs in one transaction with its progress (the final row with the last
-        // one, the first history row with the first): for DML they commit at once; before DDL
-        // the server commits the history row, then the DDL. A driver that can sends all of it
-        // in one round trip (MySQL: one multi-statement text).
-        // A one-statement patch needs no "partial" row first: if it fails nothing ran.
-        let single = run.statements.len() == 1 && run.first == 0 && !run.has_row;
-        let table_name = {
-            let conn = self.conns.for_target(&run.target);
-            Table::new(conn.driver.dialect(), run.target.schema.as_deref())
-        };
-        let mut first_row = (!single).then(|| {
-            let row = self.row(run, Status::Partial, run.first, &started_at);
-            if run.has_row {
-                table_name.update_sql(&row)
-            } else {
-                table_name.insert_sql(&row)
-            }
-        });
-        let last = run.statements.len().saturating_sub(1);
         for (i, stmt) in run.statements.iter().enumerate().skip(run.first) {
             // Each statement committed with its progress: stopping here leaves a partial row
             // that the next run resumes from.
@@ -489,62 +461,28 @@ impl Executor<'_, '_> {
                     before: format!("{}:{}", run.path, stmt.line),
                 });
             }
-            let progress = if i == last {
-                let mut row = self.row(run, Status::Applied, run.statements.len(), &started_at);
-                row.finished_at = Some(history::now());
-                row.duration_ms = Some(clock.elapsed().as_millis() as i64);
-                if single {
-                    table_name.insert_sql(&row)
-                } else {
-                    table_name.update_sql(&row)
-                }
-            } else {
-                table_name.progress_sql(&run.path, i as i64 + 1)
-            };
-            let mut batch: Vec<String> = first_row.take().into_iter().collect();
+            // Each statement runs in one transaction with its progress (the final row with the
+            // last one, the first history row with the first): for DML they commit at once;
+            // before DDL the server commits the history row, then the DDL. A driver that can
+            // sends all of it in one round trip (MySQL: one multi-statement text).
+            let mut batch: Vec<String> = rows.first_row.take().into_iter().collect();
             batch.push(stmt.text.clone());
-            batch.push(progress);
+            batch.push(rows.after(self, run, i, &clock));
             let batch: Vec<&str> = batch.iter().map(String::as_str).collect();
             let conn = self.conns.for_target(&run.target);
             let clock_stmt = Instant::now();
-            if let Err(error) = conn.driver.execute_in_transaction(&batch) {
-                self.observer.statement_done(&event(
-                    run,
-                    stmt,
-                    clock_stmt.elapsed(),
-                    1,
-                    Some(&error.message),
-                ));
-                let mut row = self.row(run, Status::Failed, i, &started_at);
-                row.error_text = Some(error.message.clone());
-                row.finished_at = Some(history::now());
-                // Whether the row exists depends on where the batch stopped: replace it.
-                let delete = format!(
-                    "DELETE FROM {} WHERE patch_path = {}",
-                    table_name.name(),
-                    table_name.dialect.quote_literal(&run.path)
-                );
-                let insert = table_name.insert_sql(&row);
-                let conn = self.conns.for_target(&run.target);
-                let _ = conn.driver.execute_in_transaction(&[&delete, &insert]);
+            let sent = conn.driver.execute_in_transaction(&batch);
+            let error = sent.as_ref().err().map(|e| e.message.as_str());
+            self.observer
+                .statement_done(&event(run, stmt, clock_stmt.elapsed(), 1, error));
+            if let Err(error) = sent {
+                self.record_statement_failure(run, &rows, i, &error);
                 return Err(statement_error(run, stmt, error, false));
             }
-            self.observer
-                .statement_done(&event(run, stmt, clock_stmt.elapsed(), 1, None));
         }
-        if let Some(first_row) = first_row {
+        if let Some(first_row) = rows.first_row.take() {
             // No statement was left to run (a resumed patch, all done): record it as applied.
-            let conn = self.conns.for_target(&run.target);
-            conn.driver
-                .execute(&first_row)
-                .map_err(|error| ApplyError::History {
-                    conn: conn.driver.describe(),
-                    error,
-                })?;
-            let mut row = self.row(run, Status::Applied, run.statements.len(), &started_at);
-            row.finished_at = Some(history::now());
-            row.duration_ms = Some(clock.elapsed().as_millis() as i64);
-            self.write_row(run, &row, true)?;
+            self.finish_without_statements(run, &first_row, &rows.started_at, &clock)?;
         }
         let statements = run.statements.len() - run.first;
         Ok(if run.first > 0 {
@@ -559,6 +497,100 @@ impl Executor<'_, '_> {
                 duration: clock.elapsed(),
             }
         })
+    }
+
+    /// A statement failed and its transaction with it: the history row is replaced by a failed
+    /// one counting the statements done, whether or not the batch had written the row yet.
+    fn record_statement_failure(
+        &mut self,
+        run: &Run,
+        rows: &Progress,
+        done: usize,
+        error: &DbError,
+    ) {
+        let mut row = self.row(run, Status::Failed, done, &rows.started_at);
+        row.error_text = Some(error.message.clone());
+        row.finished_at = Some(history::now());
+        let conn = self.conns.for_target(&run.target);
+        let table = Table::new(conn.driver.dialect(), run.target.schema.as_deref());
+        let delete = format!(
+            "DELETE FROM {} WHERE patch_path = {}",
+            table.name(),
+            table.dialect.quote_literal(&run.path)
+        );
+        let insert = table.insert_sql(&row);
+        // The statement's error is what the operator must see; a failure to record it too
+        // leaves the partial row, which still resumes at the right statement.
+        let _ = conn.driver.execute_in_transaction(&[&delete, &insert]);
+    }
+
+    /// A resumed patch whose statements were all done already: its row becomes applied.
+    fn finish_without_statements(
+        &mut self,
+        run: &Run,
+        first_row: &str,
+        started_at: &str,
+        clock: &Instant,
+    ) -> Result<(), ApplyError> {
+        let conn = self.conns.for_target(&run.target);
+        conn.driver
+            .execute(first_row)
+            .map_err(|error| ApplyError::History {
+                conn: conn.driver.describe(),
+                error,
+            })?;
+        let mut row = self.row(run, Status::Applied, run.statements.len(), started_at);
+        row.finished_at = Some(history::now());
+        row.duration_ms = Some(clock.elapsed().as_millis() as i64);
+        self.write_row(run, &row, true)
+    }
+}
+
+/// The history statements that travel with each statement of a statement-wise run.
+struct Progress {
+    started_at: String,
+    /// A one-statement patch needs no "partial" row first: if it fails nothing ran.
+    single: bool,
+    /// The row written with the first statement sent (partial, counting what was done before).
+    first_row: Option<String>,
+}
+
+impl Progress {
+    fn new(exec: &mut Executor<'_, '_>, run: &Run) -> Progress {
+        let started_at = history::now();
+        let single = run.statements.len() == 1 && run.first == 0 && !run.has_row;
+        let conn = exec.conns.for_target(&run.target);
+        let table = Table::new(conn.driver.dialect(), run.target.schema.as_deref());
+        let first_row = (!single).then(|| {
+            let row = exec.row(run, Status::Partial, run.first, &started_at);
+            if run.has_row {
+                table.update_sql(&row)
+            } else {
+                table.insert_sql(&row)
+            }
+        });
+        Progress {
+            started_at,
+            single,
+            first_row,
+        }
+    }
+
+    /// What records statement `i` as done: its count, or for the last one the applied row.
+    fn after(&self, exec: &mut Executor<'_, '_>, run: &Run, i: usize, clock: &Instant) -> String {
+        let conn = exec.conns.for_target(&run.target);
+        let table = Table::new(conn.driver.dialect(), run.target.schema.as_deref());
+        if i + 1 < run.statements.len() {
+            return table.progress_sql(&run.path, i as i64 + 1);
+        }
+        let mut row = exec.row(run, Status::Applied, run.statements.len(), &self.started_at);
+        row.finished_at = Some(history::now());
+        row.duration_ms = Some(clock.elapsed().as_millis() as i64);
+        if self.single {
+            table.insert_sql(&row)
+        } else {
+            table.update_sql(&row)
+        }
     }
 }
 

@@ -27,16 +27,20 @@ pub mod connections;
 pub mod driver;
 pub mod error;
 pub mod events;
+mod execute;
 mod executor;
 pub mod history;
+mod job;
 pub mod origin;
+mod policy;
 mod prepare;
 pub mod rehearse;
+mod session;
 pub mod status;
 pub mod url;
 pub mod verify;
 
-pub use apply::{apply, BackupOptions, Job, Options, Report, Start, TxMode};
+pub use apply::apply;
 pub use catalog::{diff, Catalog, Column, Constraint, Difference, Index, Sequence};
 pub use connections::{Conn, Connections, Connector, Locked};
 pub use driver::{
@@ -45,6 +49,7 @@ pub use driver::{
 };
 pub use error::ApplyError;
 pub use events::{Observer, Outcome, PatchReport, PlannedStatement, Silent, StatementEvent};
+pub use job::{BackupOptions, Job, Options, Report, Start, TxMode};
 pub use origin::{unknown_why, Source};
 pub use rehearse::{rehearse, Rehearsal};
 pub use status::{status, DbStatus};

@@ -1,8 +1,11 @@
 //! Which version a database is at: govup's own history first, else GovWay's `db_info` notes.
 
+use crate::connections::Connections;
 use crate::driver::{DbError, Driver};
+use crate::error::ApplyError;
 use crate::history::{Kind, Row, Status};
 use govup_planner::{Level, Version};
+use govup_schema_map::Target;
 
 /// Where a start version came from, for the report.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -10,6 +13,37 @@ pub enum Source {
     Given,
     History,
     DbInfo,
+}
+
+/// The version `targets` are at: the least advanced schema's history decides (the others skip
+/// what they hold), else the earliest step their rows leave unfinished, else `db_info` in the
+/// first target. None when nothing says. `apply` and `status` both ask this, so they agree.
+pub(crate) fn detect<'r>(
+    conns: &mut Connections,
+    targets: &[Target],
+    rows: impl Fn(&Target) -> &'r [Row],
+) -> Result<Option<(Version, Source)>, ApplyError> {
+    let applied = targets.iter().filter_map(|t| from_history(rows(t))).min();
+    let unfinished = || {
+        targets
+            .iter()
+            .filter_map(|t| from_unfinished_step(rows(t)))
+            .min()
+    };
+    if let Some(level) = applied.or_else(unfinished) {
+        return Ok(Some((Version::from(level), Source::History)));
+    }
+    let first = targets.first().cloned().unwrap_or(Target {
+        url: None,
+        schema: None,
+    });
+    let conn = conns.for_target(&first);
+    conn.use_schema(&first.schema)?;
+    let found = from_db_info(conn.driver.as_mut()).map_err(|error| ApplyError::History {
+        conn: conn.driver.describe(),
+        error,
+    })?;
+    Ok(found.map(|v| (v, Source::DbInfo)))
 }
 
 /// The highest target version whose info-patch the history records as applied.

@@ -1,15 +1,18 @@
-//! Everything before the first write: checks against the history, the start version, and each
-//! patch read and split into a [`Run`].
+//! The third stage: the plan routed, every patch that will run read and split into a [`Run`],
+//! every refusal made, and the transaction policy decided. Nothing is written before this stage
+//! has succeeded.
 
-use crate::apply::{Job, Options};
-use crate::connections::Connections;
 use crate::driver::{Dialect, Statement};
 use crate::error::ApplyError;
-use crate::history::{Kind, Row, Status};
-use crate::origin::{self, Source};
-use govup_planner::{PlannedStep, SqlFile, Version};
-use govup_schema_map::Target;
-use std::collections::{HashMap, HashSet};
+use crate::events::{Outcome, PatchReport};
+use crate::history::{Kind, Row};
+use crate::job::{Job, Options};
+use crate::origin::Source;
+use crate::policy::TxPolicy;
+use crate::session::{Session, Started};
+use govup_planner::{plan, Contents, PlannedStep, Request, SqlFile, Version};
+use govup_schema_map::{route, Disposition, RoutedPatch, RoutedPlan, Target};
+use std::borrow::Cow;
 
 /// One patch or info-patch that will run, split and ready.
 pub(crate) struct Run {
@@ -30,146 +33,223 @@ pub(crate) struct Run {
     pub has_row: bool,
 }
 
-/// One schema's history, indexed for the questions the engine asks of it once per patch (a
-/// re-run of 5,000 patches must not scan 5,000 rows 5,000 times).
-#[derive(Default)]
-pub(crate) struct Recorded {
-    pub rows: Vec<Row>,
-    by_path: HashMap<String, usize>,
-    /// (file name, sha256) of every patch recorded as applied.
-    applied: HashSet<(String, String)>,
-}
-
-impl Recorded {
-    pub fn new(rows: Vec<Row>) -> Recorded {
-        let by_path = rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.patch_path.clone(), i))
-            .collect();
-        let applied = rows
-            .iter()
-            .filter(|r| r.kind == Kind::Patch && r.status == Status::Applied)
-            .map(|r| (r.file_name.clone(), r.sha256.clone()))
-            .collect();
-        Recorded {
-            rows,
-            by_path,
-            applied,
+impl Run {
+    /// The report of this run, with what happened to it.
+    pub fn report(&self, outcome: Outcome) -> PatchReport {
+        PatchReport {
+            step: self.step,
+            step_dir: self.step_dir.clone(),
+            path: self.path.clone(),
+            info: self.kind == Kind::Info,
+            target: self.target.clone(),
+            outcome,
         }
     }
 
-    pub fn row(&self, path: &str) -> Option<&Row> {
-        self.by_path.get(path).map(|i| &self.rows[*i])
-    }
-
-    /// Is this identity (file name, sha256) recorded as applied here?
-    pub fn has_patch(&self, file: &str, sql: &SqlFile) -> bool {
-        self.applied
-            .contains(&(file.to_string(), sql.sha256.to_hex()))
-    }
-
-    /// Is the info-patch at `path` recorded as applied here?
-    pub fn has_info(&self, path: &str) -> bool {
-        self.row(path).is_some_and(|r| r.status == Status::Applied)
+    /// The statements still to run.
+    pub fn pending(&self) -> &[Statement] {
+        &self.statements[self.first..]
     }
 }
 
-/// Refuses when a patch the history records as applied now has other bytes in the tree.
-pub(crate) fn verify_checksums(
-    job: &Job<'_>,
-    recorded: &HashMap<Target, Recorded>,
-) -> Result<(), ApplyError> {
-    let mut current: HashMap<&str, &govup_planner::Sha256> = HashMap::new();
-    for step in &job.tree.steps {
-        for patch in step.patches(job.db) {
-            current.insert(&patch.sql.path, &patch.sql.sha256);
-        }
-        if let Some(info) = &step.info_patch {
-            current.insert(&info.path, &info.sha256);
-        }
-    }
-    let mut applied: Vec<&Row> = recorded
-        .values()
-        .flat_map(|r| &r.rows)
-        .filter(|r| r.status == Status::Applied)
-        .collect();
-    applied.sort_by(|a, b| a.patch_path.cmp(&b.patch_path));
-    for row in applied {
-        let Some(sha) = current.get(row.patch_path.as_str()) else {
-            continue;
+/// Everything checked and split, nothing written yet.
+pub(crate) struct Prepared<'c> {
+    pub session: Session<'c>,
+    pub from: Version,
+    pub source: Source,
+    pub routed: RoutedPlan,
+    /// What happens to the patches that will not run: skipped, or found in the history.
+    pub settled: Vec<PatchReport>,
+    /// Every patch and info-patch that will run, in order.
+    pub runs: Vec<Run>,
+    pub policy: TxPolicy,
+    /// Owed to the operator when the run writes: `--tx` asked for what the database cannot give.
+    pub policy_warning: Option<String>,
+    /// Statements that will run, over every run.
+    pub statements: usize,
+}
+
+impl<'c> Started<'c> {
+    /// Plans, routes, settles what will not run and reads and splits what will, then refuses
+    /// what the policy cannot run.
+    pub fn prepare(self, job: &Job<'_>, opts: &Options) -> Result<Prepared<'c>, ApplyError> {
+        let Started {
+            mut session,
+            from,
+            source,
+        } = self;
+        let request = Request {
+            from: from.clone(),
+            to: job.to.clone(),
+            allow_lateral: opts.allow_lateral,
         };
-        let now = sha.to_hex();
-        if now != row.sha256 {
-            return Err(ApplyError::ChangedApplied {
-                path: row.patch_path.clone(),
-                recorded: row.sha256.clone(),
-                current: now,
-            });
+        let routed = route(
+            plan(&Contents::new(job.tree, job.graph, job.db), &request)?,
+            job.map,
+        );
+        let dialect = session.conns().main().driver.dialect();
+        let (policy, policy_warning) = TxPolicy::decide(opts.tx, dialect.capabilities(), job.db);
+        let mut settled = Vec::new();
+        let mut runs = Vec::new();
+        for (index, step) in routed.steps.iter().enumerate() {
+            let place = Place {
+                index,
+                planned: &step.planned,
+            };
+            for p in &step.patches {
+                match settle_patch(&session, p) {
+                    Some(outcome) => settled.push(place.report(
+                        &p.planned.patch.sql.path,
+                        false,
+                        &p.target,
+                        outcome,
+                    )),
+                    None => runs.push(place.patch_run(&mut session, p, policy, opts)?),
+                }
+            }
+            let Some(info) = &step.planned.info_patch else {
+                continue;
+            };
+            for target in &step.info_targets {
+                if session.histories.of(target).has_info(&info.path) {
+                    let outcome = Outcome::AlreadyApplied;
+                    settled.push(place.report(&info.path, true, target, outcome));
+                } else {
+                    runs.push(place.info_run(&mut session, info, target, policy, opts)?);
+                }
+            }
+        }
+        if policy.transactional() {
+            refuse_transaction_control(&runs, dialect, job)?;
+        }
+        let statements = runs.iter().map(|r| r.pending().len()).sum();
+        Ok(Prepared {
+            session,
+            from,
+            source,
+            routed,
+            settled,
+            runs,
+            policy,
+            policy_warning,
+            statements,
+        })
+    }
+}
+
+/// What happens to a patch that will not run (the plan skips it, its role is not upgraded here,
+/// or its identity is recorded as applied in its schema); None when it runs.
+fn settle_patch(session: &Session<'_>, p: &RoutedPatch) -> Option<Outcome> {
+    match &p.disposition {
+        Disposition::Apply => {}
+        Disposition::Skip(reason) => return Some(Outcome::Skipped(reason.clone())),
+        Disposition::RoleSkipped => return Some(Outcome::RoleSkipped),
+    }
+    let history = session.histories.of(&p.target);
+    history
+        .has_patch(&p.planned.patch.file, &p.planned.patch.sql)
+        .then_some(Outcome::AlreadyApplied)
+}
+
+/// A step of the routed plan, by index.
+struct Place<'p> {
+    index: usize,
+    planned: &'p PlannedStep,
+}
+
+impl Place<'_> {
+    fn report(&self, path: &str, info: bool, target: &Target, outcome: Outcome) -> PatchReport {
+        PatchReport {
+            step: self.index,
+            step_dir: self.planned.dir.clone(),
+            path: path.to_string(),
+            info,
+            target: target.clone(),
+            outcome,
         }
     }
-    Ok(())
+
+    fn patch_run(
+        &self,
+        session: &mut Session<'_>,
+        p: &RoutedPatch,
+        policy: TxPolicy,
+        opts: &Options,
+    ) -> Result<Run, ApplyError> {
+        let what = What {
+            sql: &p.planned.patch.sql,
+            file: &p.planned.patch.file,
+            kind: Kind::Patch,
+            role: Some(p.role.name().to_string()),
+            target: &p.target,
+        };
+        self.run(session, what, policy, opts)
+    }
+
+    fn info_run(
+        &self,
+        session: &mut Session<'_>,
+        info: &SqlFile,
+        target: &Target,
+        policy: TxPolicy,
+        opts: &Options,
+    ) -> Result<Run, ApplyError> {
+        let what = What {
+            sql: info,
+            file: "info-patch.sql",
+            kind: Kind::Info,
+            role: None,
+            target,
+        };
+        self.run(session, what, policy, opts)
+    }
+
+    /// Reads and splits one patch, and finds where it resumes.
+    fn run(
+        &self,
+        session: &mut Session<'_>,
+        what: What<'_>,
+        policy: TxPolicy,
+        opts: &Options,
+    ) -> Result<Run, ApplyError> {
+        let sql = what.sql;
+        let dialect = session.conns().for_target(what.target).driver.dialect();
+        let statements = split(sql, dialect)?;
+        let previous = session.histories.of(what.target).row(&sql.path);
+        let sha256 = sql.sha256.to_hex();
+        let first = resume_at(previous, &sha256, &statements, sql, policy, opts)?;
+        Ok(Run {
+            step: self.index,
+            step_dir: self.planned.dir.clone(),
+            target_version: self.planned.to.to_string(),
+            path: sql.path.clone(),
+            file: what.file.to_string(),
+            sha256,
+            kind: what.kind,
+            role: what.role,
+            target: what.target.clone(),
+            statements,
+            first,
+            has_row: previous.is_some(),
+        })
+    }
 }
 
-pub(crate) fn detect_start(
-    conns: &mut Connections,
-    targets: &[Target],
-    rows: &HashMap<Target, Recorded>,
-) -> Result<(Version, Source), ApplyError> {
-    // With several schemas, the least advanced one decides: the others skip what they hold.
-    let levels: Vec<_> = targets
-        .iter()
-        .filter_map(|t| origin::from_history(&rows.get(t)?.rows))
-        .collect();
-    if let Some(level) = levels.iter().min() {
-        return Ok((Version::from(*level), Source::History));
-    }
-    let unfinished: Vec<_> = targets
-        .iter()
-        .filter_map(|t| origin::from_unfinished_step(&rows.get(t)?.rows))
-        .collect();
-    if let Some(level) = unfinished.iter().min() {
-        return Ok((Version::from(*level), Source::History));
-    }
-    let recorded: usize = targets
-        .iter()
-        .filter_map(|t| rows.get(t))
-        .map(|r| r.rows.len())
-        .sum();
-    let first = targets.first().cloned().unwrap_or(Target {
-        url: None,
-        schema: None,
-    });
-    let conn = conns.for_target(&first);
-    conn.use_schema(&first.schema)?;
-    match origin::from_db_info(conn.driver.as_mut()) {
-        Ok(Some(v)) => Ok((v, Source::DbInfo)),
-        Ok(None) => Err(ApplyError::UnknownStart {
-            why: origin::unknown_why(&conn.driver.describe(), recorded),
-        }),
-        Err(error) => Err(ApplyError::History {
-            conn: conn.driver.describe(),
-            error,
-        }),
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn prepare(
-    (step, planned): (usize, &PlannedStep),
-    sql: &SqlFile,
-    file: &str,
+/// The patch a [`Run`] is made of, and where it runs.
+struct What<'a> {
+    sql: &'a SqlFile,
+    file: &'a str,
     kind: Kind,
     role: Option<String>,
-    target: &Target,
-    previous: Option<&Row>,
-    dialect: &dyn Dialect,
-    opts: &Options,
-) -> Result<Run, ApplyError> {
-    // The bytes that run are the bytes that were hashed: kept from the scan, or read again and
-    // checked, so that a file edited meanwhile cannot run under another file's checksum.
-    let bytes: std::borrow::Cow<'_, [u8]> = match &sql.bytes {
-        Some(kept) => std::borrow::Cow::Borrowed(kept),
+    target: &'a Target,
+}
+
+/// The statements of a patch, from exactly the bytes that were hashed: kept from the scan, or
+/// read again and checked, so that a file edited meanwhile cannot run under another file's
+/// checksum.
+fn split(sql: &SqlFile, dialect: &dyn Dialect) -> Result<Vec<Statement>, ApplyError> {
+    let bytes: Cow<'_, [u8]> = match &sql.bytes {
+        Some(kept) => Cow::Borrowed(kept),
         None => {
             let read = std::fs::read(&sql.source).map_err(|e| ApplyError::Read {
                 path: sql.path.clone(),
@@ -181,44 +261,65 @@ pub(crate) fn prepare(
                     error: "it changed while govup was running".into(),
                 });
             }
-            std::borrow::Cow::Owned(read)
+            Cow::Owned(read)
         }
     };
     let text = std::str::from_utf8(&bytes).map_err(|e| ApplyError::Read {
         path: sql.path.clone(),
         error: format!("not UTF-8 text (byte {})", e.valid_up_to()),
     })?;
-    let statements = dialect.split(text).map_err(|e| ApplyError::Split {
+    dialect.split(text).map_err(|e| ApplyError::Split {
         path: sql.path.clone(),
         line: e.line,
         message: e.message,
-    })?;
-    let sha256 = sql.sha256.to_hex();
-    let mut first = 0;
-    if let Some(row) = previous {
-        let done = usize::try_from(row.statements_done).unwrap_or(0);
-        if done > 0 && !dialect.capabilities().transactional_ddl {
-            if row.sha256 != sha256 && !opts.continue_changed {
-                return Err(ApplyError::ChangedPartial {
-                    path: sql.path.clone(),
-                    done: row.statements_done,
+    })
+}
+
+/// The 0-based index of the first statement to run. Only where each statement commits on its
+/// own can a patch be partly applied; its recorded progress is trusted only while its bytes
+/// are unchanged, unless the operator says otherwise.
+fn resume_at(
+    previous: Option<&Row>,
+    sha256: &str,
+    statements: &[Statement],
+    sql: &SqlFile,
+    policy: TxPolicy,
+    opts: &Options,
+) -> Result<usize, ApplyError> {
+    let Some(row) = previous else {
+        return Ok(0);
+    };
+    let done = usize::try_from(row.statements_done).unwrap_or(0);
+    if done == 0 || policy.transactional() {
+        return Ok(0);
+    }
+    if row.sha256 != sha256 && !opts.continue_changed {
+        return Err(ApplyError::ChangedPartial {
+            path: sql.path.clone(),
+            done: row.statements_done,
+        });
+    }
+    Ok(done.min(statements.len()))
+}
+
+/// Refuses, before anything is written, a patch that would end or start a transaction inside
+/// the one govup holds open.
+fn refuse_transaction_control(
+    runs: &[Run],
+    dialect: &dyn Dialect,
+    job: &Job<'_>,
+) -> Result<(), ApplyError> {
+    for run in runs {
+        for stmt in run.pending() {
+            if let Some(keyword) = dialect.controls_transaction(&stmt.text) {
+                return Err(ApplyError::TransactionControl {
+                    path: run.path.clone(),
+                    line: stmt.line,
+                    keyword,
+                    db: job.db.to_string(),
                 });
             }
-            first = done.min(statements.len());
         }
     }
-    Ok(Run {
-        step,
-        step_dir: planned.dir.clone(),
-        target_version: planned.to.to_string(),
-        path: sql.path.clone(),
-        file: file.to_string(),
-        sha256,
-        kind,
-        role,
-        target: target.clone(),
-        statements,
-        first,
-        has_row: previous.is_some(),
-    })
+    Ok(())
 }

@@ -4,10 +4,11 @@
 //! ordinary apply sequence runs on the copies, and the copies are dropped whatever happened. The
 //! originals are only read (to copy them); no lock is taken on them, since nothing is written.
 
-use crate::apply::{apply, Job, Options, Report};
+use crate::apply::apply;
 use crate::connections::{Conn, Connections, Connector};
 use crate::error::ApplyError;
 use crate::events::Observer;
+use crate::job::{Job, Options, Report};
 use crate::url::redact;
 
 pub struct Rehearsal {

@@ -2,7 +2,7 @@
 
 use crate::cli::{ApplyArgs, FromVersion, OutputFormat, TxArg};
 use crate::failure::Failure;
-use crate::plan_cmd::{plan_failure, resolve_to};
+use crate::plan_cmd::{plan_failure, resolve_to, skip_code};
 use crate::progress::Progress;
 use crate::step_log::{StepLog, Tee};
 use crate::{connect, target, tree_input};
@@ -352,7 +352,9 @@ struct JsonPatch<'a> {
     schema: Option<&'a str>,
     outcome: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<&'a str>,
+    reason: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    applied_by: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     statements: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -404,38 +406,36 @@ fn render_json(report: &Report, dry_run: bool) -> anyhow::Result<String> {
 }
 
 fn json_patch(p: &PatchReport) -> JsonPatch<'_> {
-    let (outcome, reason, statements, duration_ms) = match &p.outcome {
+    let (reason, applied_by) = match &p.outcome {
+        Outcome::Skipped(why) => {
+            let (code, by) = skip_code(why);
+            (Some(code), by)
+        }
+        _ => (None, None),
+    };
+    let (outcome, statements, duration_ms) = match &p.outcome {
         Outcome::Applied {
             statements,
             duration,
-        } => (
-            "applied",
-            None,
-            Some(*statements),
-            Some(duration.as_millis()),
-        ),
+        } => ("applied", Some(*statements), Some(duration.as_millis())),
         Outcome::Resumed {
             statements,
             duration,
             ..
-        } => (
-            "resumed",
-            None,
-            Some(*statements),
-            Some(duration.as_millis()),
-        ),
-        Outcome::Skipped(why) => ("skipped", Some(why.as_str()), None, None),
-        Outcome::AlreadyApplied => ("already_applied", None, None, None),
-        Outcome::RoleSkipped => ("role_skipped", None, None, None),
-        Outcome::WouldApply { statements } => ("would_apply", None, Some(*statements), None),
+        } => ("resumed", Some(*statements), Some(duration.as_millis())),
+        Outcome::Skipped(_) => ("skipped", None, None),
+        Outcome::AlreadyApplied => ("already_applied", None, None),
+        Outcome::RoleSkipped => ("role_skipped", None, None),
+        Outcome::WouldApply { statements } => ("would_apply", Some(*statements), None),
     };
     JsonPatch {
-        step: &p.step,
+        step: &p.step_dir,
         path: &p.path,
         info_patch: p.info,
         schema: p.target.schema.as_deref(),
         outcome,
         reason,
+        applied_by,
         statements,
         duration_ms,
     }

@@ -102,6 +102,14 @@ fn target_label(t: &Target) -> String {
     }
 }
 
+/// A skip reason as the JSON contract codes it, and the step that applied the patch earlier.
+pub fn skip_code(why: &SkipReason) -> (&'static str, Option<&str>) {
+    match why {
+        SkipReason::InStartVersion => ("in_start_version", None),
+        SkipReason::AppliedEarlier { by } => ("applied_earlier", Some(by.as_str())),
+    }
+}
+
 fn reason_text(d: &Disposition, routed: &RoutedPlan) -> String {
     match d {
         Disposition::Apply => String::new(),
@@ -270,11 +278,9 @@ fn write_json(routed: &RoutedPlan, out: &mut impl std::io::Write) -> anyhow::Res
                 .map(|p| {
                     let (action, reason, applied_by) = match &p.disposition {
                         Disposition::Apply => ("apply", None, None),
-                        Disposition::Skip(SkipReason::InStartVersion) => {
-                            ("skip", Some("in_start_version"), None)
-                        }
-                        Disposition::Skip(SkipReason::AppliedEarlier { by }) => {
-                            ("skip", Some("applied_earlier"), Some(by.as_str()))
+                        Disposition::Skip(why) => {
+                            let (code, by) = skip_code(why);
+                            ("skip", Some(code), by)
                         }
                         Disposition::RoleSkipped => ("skip", Some("role_skipped"), None),
                     };

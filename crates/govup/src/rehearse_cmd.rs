@@ -64,18 +64,9 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<()> {
 
 /// (step, patches run, statements, milliseconds) in route order.
 fn per_step(report: &Report) -> Vec<(String, usize, usize, u128)> {
-    let order: Vec<&str> = report
-        .plan
-        .steps
-        .iter()
-        .map(|s| s.planned.dir.as_str())
-        .collect();
     let mut acc: BTreeMap<usize, (usize, usize, u128)> = BTreeMap::new();
     for p in &report.patches {
-        let Some(i) = order.iter().position(|d| *d == p.step) else {
-            continue;
-        };
-        let e = acc.entry(i).or_default();
+        let e = acc.entry(p.step).or_default();
         if let Outcome::Applied {
             statements,
             duration,
@@ -92,6 +83,9 @@ fn per_step(report: &Report) -> Vec<(String, usize, usize, u128)> {
         }
     }
     acc.into_iter()
-        .map(|(i, (n, s, ms))| (order[i].to_string(), n, s, ms))
+        .filter_map(|(i, (n, s, ms))| {
+            let dir = &report.plan.steps.get(i)?.planned.dir;
+            Some((dir.clone(), n, s, ms))
+        })
         .collect()
 }
