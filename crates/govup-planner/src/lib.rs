@@ -9,6 +9,7 @@
 //! - [`names`]: the grammars of step directories and patch files;
 //! - [`tree`]: reading the tree, following links (real or stubbed) no further than the link
 //!   root and only to regular files within a size limit ([`link`]), hashing each patch;
+//! - [`load`]: a tree read for a command, refused for planning when it holds an error;
 //! - [`graph`]: the version DAG in petgraph and the content forest behind S(V);
 //! - [`contents`]: patch identity (file name, SHA-256) and S(V) for one database type;
 //! - [`plan`]: the route with line levels, lateral and downgrade refusal, skip reasons, and the
@@ -27,6 +28,7 @@ pub mod finding;
 pub mod graph;
 pub mod link;
 mod listing;
+pub mod load;
 pub mod names;
 pub mod plan;
 pub mod tree;
@@ -38,6 +40,7 @@ pub use digest::Sha256;
 pub use finding::{Finding, FindingKind, Severity};
 pub use graph::VersionGraph;
 pub use link::{find_link_root, LinkError, DEFAULT_MAX_FILE_SIZE};
+pub use load::{LoadError, Loaded};
 pub use plan::{
     plan, Action, Lateral, Mismatch, Plan, PlanError, PlannedPatch, PlannedStep, Request,
     SkipReason,

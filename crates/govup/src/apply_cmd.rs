@@ -130,7 +130,7 @@ impl Setup {
             &args.skip_role,
         )?;
         let loaded = tree_input::load_for_apply(&args.dir, inst.db, &args.read)?;
-        let to = resolve_to(&args.to, &loaded.graph, &args.dir)?;
+        let to = resolve_to(&args.to, &loaded)?;
         Ok(Setup { inst, loaded, to })
     }
 

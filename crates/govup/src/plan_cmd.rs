@@ -3,12 +3,9 @@
 use crate::cli::{OutputFormat, PlanArgs, ToVersion};
 use crate::failure::Failure;
 use crate::tree_input;
-use govup_planner::{
-    plan, Contents, DbType, PlanError, Request, SkipReason, Version, VersionGraph,
-};
+use govup_planner::{plan, Contents, DbType, Loaded, PlanError, Request, SkipReason, Version};
 use govup_schema_map::{route, Disposition, RoutedPlan, SchemaMap, Target};
 use serde::Serialize;
-use std::path::Path;
 
 pub fn run(args: &PlanArgs) -> anyhow::Result<()> {
     let mut map = match &args.schema_map {
@@ -19,15 +16,7 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<()> {
     let db = resolve_db(args.db, &map)?;
     let loaded = tree_input::load_for(&args.dir, db, &args.read)?;
     let contents = Contents::new(&loaded.tree, &loaded.graph, db);
-    let to = match &args.to {
-        ToVersion::Exactly(v) => v.clone(),
-        ToVersion::Latest => loaded.graph.newest().map(Version::from).ok_or_else(|| {
-            Failure::usage(format_args!(
-                "upgrade tree `{}` has no version",
-                args.dir.display()
-            ))
-        })?,
-    };
+    let to = resolve_to(&args.to, &loaded)?;
     let request = Request {
         from: args.from.clone(),
         to,
@@ -52,16 +41,12 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<()> {
 }
 
 /// `--to`: the version given, or the newest of the tree for `latest`.
-pub fn resolve_to(to: &ToVersion, graph: &VersionGraph, dir: &Path) -> Result<Version, Failure> {
-    match to {
-        ToVersion::Exactly(v) => Ok(v.clone()),
-        ToVersion::Latest => graph.newest().map(Version::from).ok_or_else(|| {
-            Failure::usage(format_args!(
-                "upgrade tree `{}` has no version",
-                dir.display()
-            ))
-        }),
-    }
+pub fn resolve_to(to: &ToVersion, loaded: &Loaded) -> Result<Version, Failure> {
+    let given = match to {
+        ToVersion::Exactly(v) => Some(v),
+        ToVersion::Latest => None,
+    };
+    loaded.resolve(given).map_err(tree_input::load_failure)
 }
 
 /// `--db`, else the map's `db`, else a usage error.

@@ -4,7 +4,7 @@ use crate::apply_cmd::apply_failure;
 use crate::cli::{OutputFormat, StatusArgs};
 use crate::{connect, target, tree_input};
 use govup_engine::{status, Connections, Source};
-use govup_planner::{plan, Contents, Request, Version};
+use govup_planner::{plan, Contents, Request};
 use serde_json::json;
 
 pub fn run(args: &StatusArgs) -> anyhow::Result<()> {
@@ -16,11 +16,7 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<()> {
         (Some(dir), Some((version, _))) => {
             let loaded = tree_input::load_for(dir, inst.db, &args.read)?;
             let contents = Contents::new(&loaded.tree, &loaded.graph, inst.db);
-            let newest = loaded
-                .graph
-                .newest()
-                .map(Version::from)
-                .unwrap_or_else(|| version.clone());
+            let newest = loaded.newest().unwrap_or_else(|| version.clone());
             let request = Request {
                 from: version.clone(),
                 to: newest,

@@ -1,8 +1,9 @@
-//! Loading a tree for a command: read it, build its DAG, and refuse it when it has errors.
+//! How the verbs read a tree: the options every verb shares; the reading and the refusals are
+//! the planner's ([`Loaded`]).
 
 use crate::failure::Failure;
 use clap::Args;
-use govup_planner::{DbSelection, DbType, Finding, ReadOptions, Tree, VersionGraph};
+use govup_planner::{DbSelection, DbType, LoadError, ReadOptions};
 use std::path::{Path, PathBuf};
 
 /// How every verb that reads a tree reads it.
@@ -52,94 +53,32 @@ fn parse_size(text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("`{text}` is too large"))
 }
 
-pub struct Loaded {
-    pub tree: Tree,
-    pub graph: VersionGraph,
-    /// Warnings about the tree, to show with the result.
-    pub warnings: Vec<String>,
-}
+pub use govup_planner::Loaded;
 
 /// Reads the tree at `dir` for `db` and refuses it (exit 2) when anything in it is an error.
 pub fn load_for(dir: &Path, db: DbType, how: &TreeReadArgs) -> Result<Loaded, Failure> {
-    checked(read(dir, DbSelection::One(db), how)?, dir, db)
+    Loaded::for_db(dir, db, &how.options(), false).map_err(load_failure)
 }
 
 /// Like [`load_for`], keeping each patch's bytes: an apply then reads every file only once.
 pub fn load_for_apply(dir: &Path, db: DbType, how: &TreeReadArgs) -> Result<Loaded, Failure> {
-    let tree =
-        Tree::read(dir, &DbSelection::One(db), &how.options(), true).map_err(Failure::usage)?;
-    checked(graph(tree), dir, db)
+    Loaded::for_db(dir, db, &how.options(), true).map_err(load_failure)
 }
 
-fn checked(loaded: Loaded, dir: &Path, db: DbType) -> Result<Loaded, Failure> {
-    let errors: Vec<&Finding> = loaded
-        .tree
-        .findings
-        .iter()
-        .chain(&loaded.graph.findings)
-        .filter(|f| f.is_error())
-        .collect();
-    if let Some(first) = errors.first() {
-        let more = errors.len() - 1;
-        return Err(
-            Failure::usage(format_args!("upgrade tree `{}`: {first}", dir.display()))
-                .with_details(errors[1..].iter().map(|f| f.to_string()))
-                .with_details((more > 0).then(|| {
-                    format!(
-                        "{} problem(s) in all; `govup lint` lists them with more detail",
-                        errors.len()
-                    )
-                })),
-        );
-    }
-    if !loaded.tree.databases().contains(&db) {
-        let present: Vec<String> = loaded
-            .tree
-            .databases()
-            .iter()
-            .map(|d| d.to_string())
-            .collect();
-        return Err(Failure::usage(format_args!(
-            "upgrade tree `{}` has no `{db}` folder in any step",
-            dir.display()
-        ))
-        .with_details([format!(
-            "database folders it has: {}",
-            if present.is_empty() {
-                "none".to_string()
-            } else {
-                present.join(", ")
-            }
-        )]));
-    }
-    Ok(loaded)
+/// Every refusal of a tree is bad input: exit 2.
+pub fn load_failure(e: LoadError) -> Failure {
+    let details = e.details();
+    Failure::usage(&e).with_details(details)
 }
 
 /// Reads the tree at `dir`; only a missing or unreadable root is an error here.
 pub fn read(dir: &Path, select: DbSelection, how: &TreeReadArgs) -> Result<Loaded, Failure> {
-    let tree = Tree::read(dir, &select, &how.options(), false).map_err(Failure::usage)?;
-    Ok(graph(tree))
+    Loaded::read(dir, &select, &how.options(), false).map_err(Failure::usage)
 }
 
 /// The options `govup lint` reads a tree with.
 pub fn lint_options(how: &TreeReadArgs) -> ReadOptions {
     how.options()
-}
-
-fn graph(tree: Tree) -> Loaded {
-    let graph = VersionGraph::build(&tree);
-    let warnings = tree
-        .findings
-        .iter()
-        .chain(&graph.findings)
-        .filter(|f| !f.is_error())
-        .map(|f| f.to_string())
-        .collect();
-    Loaded {
-        tree,
-        graph,
-        warnings,
-    }
 }
 
 #[cfg(test)]

@@ -404,3 +404,70 @@ fn a_failed_json_apply_prints_the_report_with_its_error() {
         run.stderr
     );
 }
+
+/// The apply report codes a skipped patch as the plan does (`reason`, `applied_by`), so that a
+/// script reads both documents alike.
+#[test]
+fn apply_json_skip_reasons_are_the_plan_json_codes() {
+    let (url, _) = sqlite_scratch("skipcodes");
+    let tree = fixture("interleaved");
+    let skipped = |doc: &serde_json::Value| -> Vec<(String, String, String)> {
+        let mut out: Vec<_> = doc
+            .pointer("/patches")
+            .map(|p| p.as_array().unwrap().clone())
+            .unwrap_or_else(|| {
+                doc["steps"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .flat_map(|s| s["patches"].as_array().unwrap().clone())
+                    .collect()
+            })
+            .iter()
+            .filter(|p| p["reason"].is_string())
+            .map(|p| {
+                (
+                    p["path"].as_str().unwrap().to_string(),
+                    p["reason"].as_str().unwrap().to_string(),
+                    p["applied_by"].as_str().unwrap_or("-").to_string(),
+                )
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    let planned = json(&govup(&[
+        "plan", "--dir", &tree, "--db", "sqlite", "--from", "1.0.2", "--to", "1.1.2", "--format",
+        "json",
+    ]));
+    let applied = json(&govup(&[
+        "apply",
+        "--dir",
+        &tree,
+        "--url",
+        &url,
+        "--from",
+        "1.0.2",
+        "--to",
+        "1.1.2",
+        "--dry-run",
+        "--format",
+        "json",
+    ]));
+    let from_plan = skipped(&planned);
+    assert_eq!(skipped(&applied), from_plan);
+    let codes: Vec<(&str, &str)> = from_plan
+        .iter()
+        .map(|(_, r, by)| (r.as_str(), by.as_str()))
+        .collect();
+    assert!(codes.contains(&("in_start_version", "-")), "{codes:?}");
+    assert!(
+        codes.contains(&("applied_earlier", "upgrade_1.0.2_to_1.0.3")),
+        "{codes:?}"
+    );
+    for p in applied["patches"].as_array().unwrap() {
+        if p["reason"].is_string() {
+            assert_eq!(p["outcome"], "skipped", "{p}");
+        }
+    }
+}
