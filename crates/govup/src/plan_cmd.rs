@@ -3,7 +3,7 @@
 use crate::cli::{OutputFormat, PlanArgs, ToVersion};
 use crate::failure::Failure;
 use crate::tree_input;
-use govup_planner::{plan, Contents, DbType, Loaded, PlanError, Request, SkipReason, Version};
+use govup_planner::{plan, Contents, Loaded, PlanError, Request, SkipReason, Version};
 use govup_schema_map::{route, Disposition, RoutedPlan, SchemaMap, Target};
 use serde::Serialize;
 
@@ -13,7 +13,7 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<()> {
         None => SchemaMap::single(),
     };
     map.skip.extend(args.skip_role.iter().copied());
-    let db = resolve_db(args.db, &map)?;
+    let db = map.db_for_plan(args.db).map_err(Failure::usage)?;
     let loaded = tree_input::load_for(&args.dir, db, &args.read)?;
     let contents = Contents::new(&loaded.tree, &loaded.graph, db);
     let to = resolve_to(&args.to, &loaded)?;
@@ -47,20 +47,6 @@ pub fn resolve_to(to: &ToVersion, loaded: &Loaded) -> Result<Version, Failure> {
         ToVersion::Latest => None,
     };
     loaded.resolve(given).map_err(tree_input::load_failure)
-}
-
-/// `--db`, else the map's `db`, else a usage error.
-pub fn resolve_db(flag: Option<DbType>, map: &SchemaMap) -> Result<DbType, Failure> {
-    if let Some(db) = flag {
-        return Ok(db);
-    }
-    let source = map.source.as_ref().map(|p| p.display().to_string());
-    match (&map.db, source) {
-        (Some(name), Some(source)) => name
-            .parse()
-            .map_err(|e| Failure::usage(format_args!("schema map `{source}`: {e}"))),
-        _ => Err(Failure::usage("missing --db: name the database folder to plan for (postgresql, mysql, oracle, sqlserver, db2, hsql, sqlite)")),
-    }
 }
 
 pub fn plan_failure(err: PlanError) -> Failure {

@@ -4,4 +4,5 @@ mod fixtures;
 mod hostile;
 mod identity;
 mod interleaved;
+mod load;
 mod structure;
