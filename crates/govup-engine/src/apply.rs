@@ -1,7 +1,7 @@
 //! The apply sequence, written once, as a chain of stages, each consuming the one before:
 //!
-//! [`Session`] (connections locked, schemas checked, histories read and trusted) →
-//! [`Started`] (the start version found) → [`Prepared`] (plan routed, every patch that runs read
+//! `Session` (connections locked, schemas checked, histories read and trusted) →
+//! `Started` (the start version found) → `Prepared` (plan routed, every patch that runs read
 //! and split, every refusal made, the transaction policy decided) → [`Report`] (executed, or a
 //! dry run). The lock is a guard inside the session, so every early return releases it.
 
@@ -11,9 +11,6 @@ use crate::events::Observer;
 use crate::job::{Job, Options, Report};
 use crate::session::Session;
 use std::time::Instant;
-
-#[cfg(doc)]
-use crate::{prepare::Prepared, session::Started};
 
 /// Applies `job` on `conns`. See the module doc for the sequence.
 pub fn apply(

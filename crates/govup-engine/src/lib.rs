@@ -8,6 +8,11 @@
 //! schema → commit → release the lock. The lock is a guard ([`Locked`]), so an early return or an
 //! error releases it as surely as success does.
 //!
+//! The sequence is a chain of values, each stage consuming the one before (see the [`mod@apply`]
+//! module): a session (locked, histories read), the start version found, everything prepared
+//! (plan, routes, patches split, refusals made, the transaction policy decided once), and the
+//! [`Report`]. Skip reasons and step indexes stay typed in the report; only renderers word them.
+//!
 //! Databases enter only through two traits in [`driver`]: a [`Dialect`] (splitting, quoting,
 //! history DDL: text only) and a [`Driver`] (one live connection). Where a database can roll DDL
 //! back, a failure rolls back the transaction; where it cannot (MySQL, Oracle), the history row of
@@ -52,4 +57,4 @@ pub use events::{Observer, Outcome, PatchReport, PlannedStatement, Silent, State
 pub use job::{BackupOptions, Job, Options, Report, Start, TxMode};
 pub use origin::{unknown_why, Source};
 pub use rehearse::{rehearse, Rehearsal};
-pub use status::{status, DbStatus};
+pub use status::{pending, status, DbStatus};

@@ -5,7 +5,7 @@ use crate::error::ApplyError;
 use crate::history::{Row, Status};
 use crate::origin::{self, Source};
 use crate::session::Histories;
-use govup_planner::Version;
+use govup_planner::{plan, Contents, DbType, Loaded, PlanError, Request, Version};
 use govup_schema_map::{SchemaMap, Target};
 
 pub struct DbStatus {
@@ -44,4 +44,16 @@ pub fn status(conns: &mut Connections, map: &SchemaMap) -> Result<DbStatus, Appl
             .filter(|r| r.status == Status::Applied)
             .count(),
     })
+}
+
+/// The steps that an apply to the newest version of `tree` would run on a database at `at`, in
+/// route order. A lateral move is planned, not refused: status only reports.
+pub fn pending(tree: &Loaded, db: DbType, at: &Version) -> Result<Vec<String>, PlanError> {
+    let request = Request {
+        from: at.clone(),
+        to: tree.newest().unwrap_or_else(|| at.clone()),
+        allow_lateral: true,
+    };
+    let planned = plan(&Contents::new(&tree.tree, &tree.graph, db), &request)?;
+    Ok(planned.steps.into_iter().map(|s| s.dir).collect())
 }

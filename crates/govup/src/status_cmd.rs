@@ -3,8 +3,7 @@
 use crate::apply_cmd::apply_failure;
 use crate::cli::{OutputFormat, StatusArgs};
 use crate::{connect, target, tree_input};
-use govup_engine::{status, Connections, Source};
-use govup_planner::{plan, Contents, Request};
+use govup_engine::{pending, status, Connections, Source};
 use serde_json::json;
 
 pub fn run(args: &StatusArgs) -> anyhow::Result<()> {
@@ -15,15 +14,7 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<()> {
     let pending: Option<Vec<String>> = match (&args.dir, &st.version) {
         (Some(dir), Some((version, _))) => {
             let loaded = tree_input::load_for(dir, inst.db, &args.read)?;
-            let contents = Contents::new(&loaded.tree, &loaded.graph, inst.db);
-            let newest = loaded.newest().unwrap_or_else(|| version.clone());
-            let request = Request {
-                from: version.clone(),
-                to: newest,
-                allow_lateral: true,
-            };
-            let planned = plan(&contents, &request).map_err(crate::plan_cmd::plan_failure)?;
-            Some(planned.steps.iter().map(|s| s.dir.clone()).collect())
+            Some(pending(&loaded, inst.db, version).map_err(crate::plan_cmd::plan_failure)?)
         }
         _ => None,
     };
