@@ -4,7 +4,7 @@
 
 use crate::backup::{self, BackupSet};
 use crate::error::ApplyError;
-use crate::events::{Observer, PatchReport, PlannedStatement};
+use crate::events::{Observer, Outcome, PatchReport, PlannedStatement};
 use crate::executor::Executor;
 use crate::job::{BackupOptions, Options, Report};
 use crate::prepare::{Prepared, Run};
@@ -33,7 +33,7 @@ impl Prepared<'_> {
             .collect();
         let mut patches = self.settled;
         patches.extend(self.runs.iter().map(|r| {
-            r.report(crate::events::Outcome::WouldApply {
+            r.report(Outcome::WouldApply {
                 statements: r.pending().len(),
             })
         }));

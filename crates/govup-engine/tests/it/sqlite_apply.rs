@@ -120,3 +120,42 @@ fn a_dry_run_writes_nothing_and_lists_every_statement() {
         last.text
     );
 }
+
+/// A report keeps the plan's skip reason typed and names its step by index into the plan.
+#[test]
+fn reports_keep_skip_reasons_typed_and_steps_by_index() {
+    let db = Db::fresh("typed");
+    let report = db
+        .apply(
+            &tree_path("sql-samples"),
+            Some("1.0.0"),
+            "1.1.2",
+            TxMode::All,
+            true,
+        )
+        .unwrap();
+    let skipped: Vec<_> = report
+        .patches
+        .iter()
+        .filter_map(|p| match &p.outcome {
+            Outcome::Skipped(why) => Some((p.step, why.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(skipped.len(), 2, "{skipped:?}");
+    for (step, why) in &skipped {
+        let govup_planner::SkipReason::AppliedEarlier { by } = why else {
+            panic!("{why:?}");
+        };
+        // The step that applied it comes earlier in the same plan.
+        let earlier = report.plan.steps[..*step]
+            .iter()
+            .any(|s| s.planned.dir == *by);
+        assert!(earlier, "{by} is not before step {step}");
+    }
+    for p in &report.patches {
+        assert_eq!(p.step_dir, report.plan.steps[p.step].planned.dir);
+    }
+    let steps: Vec<usize> = report.patches.iter().map(|p| p.step).collect();
+    assert!(steps.windows(2).all(|w| w[0] <= w[1]), "{steps:?}");
+}
