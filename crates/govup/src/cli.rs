@@ -53,6 +53,12 @@ pub enum Command {
     /// Check a tree before it ships: names, structure, identity, parity, SQL, plans
     #[command(after_help = crate::lint_cmd::EXAMPLES)]
     Lint(crate::lint_cmd::LintArgs),
+    /// Print a completion script for bash, zsh, fish, PowerShell or Elvish
+    #[command(after_help = crate::completions_cmd::EXAMPLES)]
+    Completions(crate::completions_cmd::CompletionsArgs),
+    /// Write the man pages, govup.1 and one per verb, into a directory
+    #[command(after_help = crate::man_cmd::EXAMPLES)]
+    Man(crate::man_cmd::ManArgs),
 }
 
 #[derive(Args, Debug)]

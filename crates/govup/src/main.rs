@@ -16,11 +16,13 @@ macro_rules! errln {
 
 mod apply_cmd;
 mod cli;
+mod completions_cmd;
 mod connect;
 mod duration;
 mod failure;
 mod graph_cmd;
 mod lint_cmd;
+mod man_cmd;
 mod output;
 mod plan_cmd;
 mod progress;
@@ -47,6 +49,8 @@ fn main() -> ExitCode {
         cli::Command::Status(args) => status_cmd::run(&args),
         cli::Command::Graph(args) => graph_cmd::run(&args),
         cli::Command::Lint(args) => lint_cmd::run(&args),
+        cli::Command::Completions(args) => completions_cmd::run(&args),
+        cli::Command::Man(args) => man_cmd::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

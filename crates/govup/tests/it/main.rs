@@ -5,6 +5,7 @@ mod apply_postgres;
 mod apply_sqlite;
 mod corpus;
 mod exit_codes;
+mod generated_docs;
 mod graph;
 mod grouping_mysql;
 mod hostile_trees;
