@@ -1,12 +1,16 @@
 //! `cargo xtask`: the project's own automation, in Rust so that it runs wherever cargo does.
 //!
 //! - `cargo xtask test`: format check, clippy with warnings denied, then the whole test suite
-//!   with the database servers found (or started) and their URLs exported. `.ci/run` calls it.
+//!   with the database servers found (or started) and their URLs exported, then the packaging
+//!   checked on the dev binary (`dist::check`). `.ci/run` calls it.
 //! - `cargo xtask bench [NAME...]`: benchmarks, as medians and ratios against a floor.
 //! - `cargo xtask services up|down`: the test run's own Galera cluster, read-only MariaDB and
 //!   PostgreSQL primary with standby, by hand (`up` prints the variables to export).
+//! - `cargo xtask dist [--bin PATH] [--out DIR] [--check]`: the release tarball, Debian
+//!   package and checksums, and with `--check` an install of the package into a scratch root.
 
 mod bench;
+mod dist;
 mod services;
 mod test;
 mod topology;
@@ -38,8 +42,9 @@ fn run() -> Result<()> {
             }
             _ => bail!("usage: cargo xtask services up|down"),
         },
+        Some("dist") => dist::run(&args[1..]),
         _ => bail!(
-            "usage: cargo xtask test | cargo xtask bench [plan] [scale] [apply] [peers] | cargo xtask services up|down"
+            "usage: cargo xtask test | cargo xtask bench [plan] [scale] [apply] [peers] | cargo xtask services up|down | cargo xtask dist [--bin PATH] [--out DIR] [--check]"
         ),
     }
 }

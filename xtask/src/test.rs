@@ -34,7 +34,14 @@ pub fn run(extra: &[String]) -> Result<()> {
     let counted = run_counting(&args);
     crate::topology::down();
     let (tally, ok) = counted?;
-    let (passed, failed) = tally.totals(ok);
+    let (mut passed, mut failed) = tally.totals(ok);
+    // The package as an operator installs it, from the dev binary just built: a release build
+    // would cost CI minutes, and packaging does not depend on the profile.
+    let target = crate::root().join("target");
+    let (dist_passed, dist_failed) =
+        crate::dist::check(&target.join("debug/govup"), &target.join("dist-check"));
+    passed += dist_passed;
+    failed += dist_failed;
     // One closing line for whoever reads the log: the total over every test binary.
     println!("tests: {passed} passed, {failed} failed");
     if tally.crashed() > 0 {
@@ -45,6 +52,9 @@ pub fn run(extra: &[String]) -> Result<()> {
     }
     if !ok {
         bail!("`cargo {}` failed", args.join(" "));
+    }
+    if dist_failed > 0 {
+        bail!("the packaging checks failed");
     }
     if passed == 0 {
         bail!("no test ran");
