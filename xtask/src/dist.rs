@@ -76,6 +76,7 @@ pub fn run(args: &[String]) -> Result<()> {
             ),
         }
     }
+    let release = bin.is_none();
     let bin = match bin {
         Some(bin) => bin,
         None => {
@@ -87,7 +88,16 @@ pub fn run(args: &[String]) -> Result<()> {
         }
     };
     if checking {
-        let (passed, failed) = check(&bin, &out);
+        let (mut passed, mut failed) = check(&bin, &out);
+        if release {
+            let mut tally = Tally::default();
+            tally.record(
+                "dist: the release binary has no debug info nor symbols",
+                check_stripped(&bin),
+            );
+            passed += tally.passed;
+            failed += tally.failed;
+        }
         println!("dist: {passed} passed, {failed} failed");
         if failed > 0 {
             bail!("the packaging checks failed");
@@ -565,4 +575,32 @@ fn check_bash(root: &Path) -> Result<()> {
         );
     }
     Ok(())
+}
+
+fn check_stripped(bin: &Path) -> Result<()> {
+    let sections = run_ok(Command::new("readelf").arg("--section-headers").arg(bin))?;
+    for kept in [".debug_", ".symtab"] {
+        if sections.contains(kept) {
+            bail!("{} still has {kept} sections", bin.display());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    /// What ships is the release profile: without this, the binary was ~100 MB of line tables.
+    #[test]
+    fn the_release_profile_strips_debug_info_and_symbols() {
+        let manifest = std::fs::read_to_string(crate::root().join("Cargo.toml")).unwrap();
+        let release: Vec<&str> = manifest
+            .lines()
+            .skip_while(|l| *l != "[profile.release]")
+            .skip(1)
+            .take_while(|l| !l.starts_with('['))
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect();
+        assert_eq!(release, ["strip = true"]);
+    }
 }
