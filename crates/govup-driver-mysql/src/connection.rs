@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use govup_engine::catalog::Catalog;
-use govup_engine::driver::{script, DbError, Dialect, Driver};
+use govup_engine::driver::{script, DbError, Dialect, Driver, IdleScratch, Maintenance};
 use mysql::prelude::Queryable;
 use mysql::{Conn, Value};
 
@@ -241,11 +241,6 @@ impl Driver for MySqlConnection {
         result
     }
 
-    /// A schema is a database here, and the copy is of the connection's database alone.
-    fn scratch_holds_schemas(&self) -> bool {
-        false
-    }
-
     fn describe(&self) -> String {
         self.url.describe()
     }
@@ -276,6 +271,12 @@ impl Driver for MySqlConnection {
         })
     }
 
+    fn maintenance(&mut self) -> Option<&mut dyn Maintenance> {
+        Some(self)
+    }
+}
+
+impl Maintenance for MySqlConnection {
     fn catalog(&mut self, schema: Option<&str>) -> Result<Catalog, DbError> {
         crate::catalog::read(self, schema)
     }
@@ -296,7 +297,7 @@ impl Driver for MySqlConnection {
         crate::scratch::drop(self, url)
     }
 
-    fn idle_scratch(&mut self) -> Result<Vec<govup_engine::driver::IdleScratch>, DbError> {
+    fn idle_scratch(&mut self) -> Result<Vec<IdleScratch>, DbError> {
         crate::scratch::idle(self)
     }
 }

@@ -23,7 +23,7 @@
 //! The lock is `GET_LOCK('govup:<database>')`, a user-level lock that the server drops with the
 //! session. A "schema" is a MySQL database: [`Driver::use_schema`] runs `USE`.
 //!
-//! The safety features: the catalog comes from `information_schema` ([`Driver::catalog`]);
+//! The safety features: the catalog comes from `information_schema` ([`Maintenance::catalog`](govup_engine::Maintenance::catalog));
 //! backups, restores and scratch copies run the `mysqldump` and `mysql` programs (or their
 //! MariaDB names `mariadb-dump` and `mariadb`, Debian package `mariadb-client`), with the URL's
 //! host, port, user and TLS mode on the command line and the password in `MYSQL_PWD`. A backup is

@@ -7,6 +7,7 @@ use std::process::Stdio;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use govup_engine::driver::{DbError, Dialect, IdleScratch};
+use govup_engine::{MaxLen, ScratchForm, ScratchKind};
 
 use crate::connect_url::ConnectUrl;
 use crate::connection::MySqlConnection;
@@ -23,20 +24,15 @@ const DB_EXISTS: &str = "ERROR 1007 ";
 /// How many names are tried when earlier ones are taken.
 const MAX_TRIES: u32 = 100;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    Copy,
-    Empty,
-}
-
-impl Kind {
-    fn word(self) -> &'static str {
-        match self {
-            Kind::Copy => "copy",
-            Kind::Empty => "empty",
-        }
-    }
-}
+/// `<source>_govup_<kind>_<pid>_<n>`, the source cut short when the whole would pass the
+/// server's 64-character limit.
+const FORM: ScratchForm = ScratchForm {
+    lead: "_govup",
+    sep: '_',
+    ext: "",
+    max: MaxLen::Chars(MAX_NAME),
+    fold: |c| c,
+};
 
 /// Creates a scratch database beside the URL's database, a copy of it (`copy`: its tables,
 /// rows, views, routines, triggers and events, read in one consistent snapshot) or empty, with
@@ -44,7 +40,7 @@ impl Kind {
 /// database replaced. The original is only read.
 pub fn create(c: &mut MySqlConnection, copy: bool) -> Result<String, DbError> {
     let source = databases::resolve(c, None)?;
-    let kind = if copy { Kind::Copy } else { Kind::Empty };
+    let kind = ScratchKind::of(copy);
     // Both programs are found before anything is created.
     let tools = if copy {
         let purpose = "copying a mysql database into a scratch database";
@@ -60,7 +56,7 @@ pub fn create(c: &mut MySqlConnection, copy: bool) -> Result<String, DbError> {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     let mut tries = 0;
     let name = loop {
-        let name = scratch_name(
+        let name = FORM.build(
             &source,
             kind,
             std::process::id(),
@@ -145,11 +141,7 @@ pub fn drop(c: &mut MySqlConnection, url: &str) -> Result<(), DbError> {
             target.describe()
         )));
     };
-    if !is_scratch_name(&name) {
-        return Err(DbError::new(format!(
-            "refusing to drop database {name}: govup did not create it (scratch databases are named <database>_govup_<copy|empty>_<pid>_<n>)"
-        )));
-    }
+    FORM.check_drop(&format!("database {name}"), &name)?;
     let own = c.url();
     if !target.host.eq_ignore_ascii_case(&own.host) || target.port != own.port {
         return Err(DbError::new(format!(
@@ -175,58 +167,16 @@ pub fn idle(c: &mut MySqlConnection) -> Result<Vec<IdleScratch>, DbError> {
         let Some(name) = row.into_iter().next().flatten() else {
             continue;
         };
-        if !is_scratch_name(&name) {
-            continue;
-        }
-        let mut parts = name.rsplitn(4, '_');
-        let (Some(Ok(n)), Some(Ok(pid)), Some(kind)) = (
-            parts.next().map(str::parse::<u32>),
-            parts.next().map(str::parse::<u32>),
-            parts.next(),
-        ) else {
-            continue;
-        };
-        let kind = if kind == Kind::Copy.word() {
-            Kind::Copy
-        } else {
-            Kind::Empty
-        };
         // Only this database's own scratch names: rebuilt from it, exactly.
-        if scratch_name(&source, kind, pid, n) == name {
+        if let Some(parts) = FORM.parse_of(&source, &name) {
             found.push(IdleScratch {
+                pid: parts.pid,
                 url: url_with_database(c.url_text(), &name)?,
                 name,
-                pid,
             });
         }
     }
     Ok(found)
-}
-
-/// `<source>_govup_<kind>_<pid>_<n>`, the source cut short when the whole would pass the
-/// server's 64-character limit.
-fn scratch_name(source: &str, kind: Kind, pid: u32, n: u32) -> String {
-    let suffix = format!("_govup_{}_{pid}_{n}", kind.word());
-    let room = MAX_NAME.saturating_sub(suffix.chars().count());
-    let prefix: String = source.chars().take(room).collect();
-    format!("{prefix}{suffix}")
-}
-
-/// Whether `name` has the shape [`scratch_name`] gives.
-fn is_scratch_name(name: &str) -> bool {
-    let mut parts = name.rsplitn(4, '_');
-    let (Some(n), Some(pid), Some(kind), Some(rest)) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return false;
-    };
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    digits(n)
-        && digits(pid)
-        && (kind == Kind::Copy.word() || kind == Kind::Empty.word())
-        && rest.len() > "_govup".len()
-        && rest.ends_with("_govup")
-        && name.chars().count() <= MAX_NAME
 }
 
 /// `url` with its database replaced by `database`; everything else (credentials, parameters)
@@ -257,22 +207,22 @@ mod tests {
     #[test]
     fn names_fit_and_are_recognised() {
         assert_eq!(
-            scratch_name("govway", Kind::Copy, 4242, 0),
+            FORM.build("govway", ScratchKind::Copy, 4242, 0),
             "govway_govup_copy_4242_0"
         );
         assert_eq!(
-            scratch_name("govway", Kind::Empty, 4242, 7),
+            FORM.build("govway", ScratchKind::Empty, 4242, 7),
             "govway_govup_empty_4242_7"
         );
-        let long = scratch_name(&"è".repeat(80), Kind::Empty, u32::MAX, u32::MAX);
+        let long = FORM.build(&"è".repeat(80), ScratchKind::Empty, u32::MAX, u32::MAX);
         assert_eq!(long.chars().count(), 64);
         assert!(long.ends_with(&format!("_govup_empty_{}_{}", u32::MAX, u32::MAX)));
         for name in [
-            scratch_name("govway", Kind::Copy, 1, 2),
-            scratch_name("a_b_c", Kind::Empty, 1, 2),
+            FORM.build("govway", ScratchKind::Copy, 1, 2),
+            FORM.build("a_b_c", ScratchKind::Empty, 1, 2),
             long,
         ] {
-            assert!(is_scratch_name(&name), "{name}");
+            assert!(FORM.parse(&name).is_some(), "{name}");
         }
         for name in [
             "govway",
@@ -285,7 +235,7 @@ mod tests {
             "govway_govupcopy_1_2",
             "govway_xgovup_copy_1_2",
         ] {
-            assert!(!is_scratch_name(name), "{name}");
+            assert!(FORM.parse(name).is_none(), "{name}");
         }
     }
 

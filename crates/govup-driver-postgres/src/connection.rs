@@ -3,7 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use govup_engine::{execute_each, Catalog, DbError, Dialect, Driver, Replicas};
+use govup_engine::driver::Replication;
+use govup_engine::{
+    execute_each, Catalog, DbError, Dialect, Driver, IdleScratch, Maintenance, Replicas,
+};
 use postgres::config::SslMode;
 use postgres::{Client, NoTls, SimpleQueryMessage};
 
@@ -391,10 +394,34 @@ impl Driver for PgConnection {
         self.target.described.clone()
     }
 
-    fn can_wait_for_replicas(&self) -> bool {
-        true
+    /// A standby (in recovery) or a session whose transactions start read-only; the session
+    /// value, since a role, a database or the URL's options may set it apart from the server.
+    fn read_only_reason(&mut self) -> Result<Option<String>, DbError> {
+        let rows = self.query(
+            "SELECT pg_is_in_recovery(), current_setting('default_transaction_read_only')",
+        )?;
+        let row = rows.first().map(Vec::as_slice).unwrap_or_default();
+        Ok(match row {
+            [Some(recovery), _] if recovery == "t" => {
+                Some("a standby in recovery: pg_is_in_recovery() is true".into())
+            }
+            [_, Some(read_only)] if read_only == "on" => {
+                Some("default_transaction_read_only is on for this session".into())
+            }
+            _ => None,
+        })
     }
 
+    fn maintenance(&mut self) -> Option<&mut dyn Maintenance> {
+        Some(self)
+    }
+
+    fn replication(&mut self) -> Option<&mut dyn Replication> {
+        Some(self)
+    }
+}
+
+impl Replication for PgConnection {
     /// The WAL position now (after the upgrade's commit) against each walsender's replay
     /// position; a replica that is not connected at all is not in `pg_stat_replication` and so
     /// is not waited for.
@@ -429,25 +456,9 @@ impl Driver for PgConnection {
             std::thread::sleep(Duration::from_millis(50));
         }
     }
+}
 
-    /// A standby (in recovery) or a session whose transactions start read-only; the session
-    /// value, since a role, a database or the URL's options may set it apart from the server.
-    fn read_only_reason(&mut self) -> Result<Option<String>, DbError> {
-        let rows = self.query(
-            "SELECT pg_is_in_recovery(), current_setting('default_transaction_read_only')",
-        )?;
-        let row = rows.first().map(Vec::as_slice).unwrap_or_default();
-        Ok(match row {
-            [Some(recovery), _] if recovery == "t" => {
-                Some("a standby in recovery: pg_is_in_recovery() is true".into())
-            }
-            [_, Some(read_only)] if read_only == "on" => {
-                Some("default_transaction_read_only is on for this session".into())
-            }
-            _ => None,
-        })
-    }
-
+impl Maintenance for PgConnection {
     fn catalog(&mut self, schema: Option<&str>) -> Result<Catalog, DbError> {
         catalog::read(self, schema)
     }
@@ -468,7 +479,7 @@ impl Driver for PgConnection {
         scratch::drop_scratch(self, url)
     }
 
-    fn idle_scratch(&mut self) -> Result<Vec<govup_engine::driver::IdleScratch>, DbError> {
+    fn idle_scratch(&mut self) -> Result<Vec<IdleScratch>, DbError> {
         scratch::idle(self)
     }
 }

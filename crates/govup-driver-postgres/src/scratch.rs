@@ -20,8 +20,8 @@
 use std::process::Stdio;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use govup_engine::driver::IdleScratch;
 use govup_engine::{DbError, Dialect, Driver};
+use govup_engine::{IdleScratch, MaxLen, ScratchForm, ScratchKind};
 
 use crate::cells::{optional, text};
 use crate::connection::PgConnection;
@@ -32,12 +32,10 @@ use crate::DIALECT;
 
 /// PostgreSQL's longest identifier, in bytes.
 const MAX_NAME: usize = 63;
-const COPY: &str = "copy";
-const EMPTY: &str = "empty";
 
 pub fn create(conn: &mut PgConnection, copy: bool) -> Result<String, DbError> {
     let current = namespace::current_database(conn)?;
-    let name = free_name(conn, &current, if copy { COPY } else { EMPTY })?;
+    let name = free_name(conn, &current, ScratchKind::of(copy))?;
     let context = |e: DbError, target: &Target| {
         DbError::new(format!(
             "cannot create scratch database \"{name}\" on {}: {}",
@@ -57,12 +55,7 @@ pub fn create(conn: &mut PgConnection, copy: bool) -> Result<String, DbError> {
 pub fn drop_scratch(conn: &mut PgConnection, scratch_url: &str) -> Result<(), DbError> {
     let scratch = Target::parse(scratch_url).map_err(DbError::new)?;
     let name = scratch.database().unwrap_or_default().to_string();
-    if !is_scratch_name(&name) {
-        return Err(DbError::new(format!(
-            "refusing to drop database \"{name}\": govup drops only the scratch databases it creates \
-             (<database>_govup_copy_<pid>_<n> or <database>_govup_empty_<pid>_<n>)"
-        )));
-    }
+    FORM.check_drop(&format!("database \"{name}\""), &name)?;
     if scratch.servers() != conn.target().servers() {
         return Err(DbError::new(format!(
             "refusing to drop database \"{name}\": {} is not on the server of {}",
@@ -91,35 +84,16 @@ pub fn idle(conn: &mut PgConnection) -> Result<Vec<IdleScratch>, DbError> {
     let mut found = Vec::new();
     for row in conn.query(sql)? {
         let name = text(&row, 0, "a database name")?;
-        let Some((kind, pid, n)) = scratch_parts(&name) else {
-            continue;
-        };
         // Only this database's own scratch names: rebuilt from it, byte for byte.
-        if scratch_name(&current, kind, pid, n) == name {
+        if let Some(parts) = FORM.parse_of(&current, &name) {
             found.push(IdleScratch {
                 url: url::with_database(&conn.target().url, &name),
+                pid: parts.pid,
                 name,
-                pid,
             });
         }
     }
     Ok(found)
-}
-
-/// (kind, pid, n) of a name [`scratch_name`] produces.
-fn scratch_parts(name: &str) -> Option<(&'static str, u32, u32)> {
-    if !is_scratch_name(name) {
-        return None;
-    }
-    let mut parts = name.rsplitn(4, '_');
-    let n = parts.next()?.parse().ok()?;
-    let pid = parts.next()?.parse().ok()?;
-    let kind = match parts.next()? {
-        COPY => COPY,
-        EMPTY => EMPTY,
-        _ => return None,
-    };
-    Some((kind, pid, n))
 }
 
 fn drop_sql(name: &str) -> String {
@@ -133,50 +107,34 @@ fn drop_sql(name: &str) -> String {
 /// `<current>_govup_<kind>_<pid>_<n>`: the current database's name lower-cased, with anything
 /// but letters, digits and `_` made `_` (so the name needs neither quoting in messages nor
 /// encoding in a URL), cut so that the whole fits in [`MAX_NAME`] bytes.
-pub fn scratch_name(current: &str, kind: &str, pid: u32, n: u32) -> String {
-    let suffix = format!("_govup_{kind}_{pid}_{n}");
-    let prefix: String = current
-        .chars()
-        .map(|c| {
-            let c = c.to_ascii_lowercase();
-            if c.is_ascii_alphanumeric() || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let room = MAX_NAME.saturating_sub(suffix.len());
-    // ASCII only by now, so any byte index is a character boundary.
-    format!("{}{suffix}", &prefix[..prefix.len().min(room)])
+const FORM: ScratchForm = ScratchForm {
+    lead: "_govup",
+    sep: '_',
+    ext: "",
+    max: MaxLen::Bytes(MAX_NAME),
+    fold: |c| {
+        let c = c.to_ascii_lowercase();
+        if c.is_ascii_alphanumeric() || c == '_' {
+            c
+        } else {
+            '_'
+        }
+    },
+};
+
+pub fn scratch_name(current: &str, kind: ScratchKind, pid: u32, n: u32) -> String {
+    FORM.build(current, kind, pid, n)
 }
 
 /// Whether `name` is one that [`scratch_name`] produces.
-pub fn is_scratch_name(name: &str) -> bool {
-    let allowed = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_';
-    if name.len() > MAX_NAME || !name.bytes().all(allowed) {
-        return false;
-    }
-    let digits =
-        |s: Option<&str>| s.is_some_and(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
-    let mut parts = name.rsplitn(5, '_');
-    let (n, pid, kind, govup, prefix) = (
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-        parts.next(),
-    );
-    digits(n)
-        && digits(pid)
-        && matches!(kind, Some(COPY | EMPTY))
-        && govup == Some("govup")
-        && prefix.is_some_and(|p| !p.is_empty())
+#[cfg(test)]
+fn is_scratch_name(name: &str) -> bool {
+    FORM.parse(name).is_some()
 }
 
 /// A scratch name no database has yet. Another govup could take it between this check and the
 /// CREATE; then the CREATE fails, which is an error, not a wrong database.
-fn free_name(conn: &mut PgConnection, current: &str, kind: &str) -> Result<String, DbError> {
+fn free_name(conn: &mut PgConnection, current: &str, kind: ScratchKind) -> Result<String, DbError> {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     for _ in 0..100 {
         let name = scratch_name(
@@ -484,13 +442,19 @@ mod tests {
 
     #[test]
     fn names_are_lower_case_safe_and_short_enough() {
-        assert_eq!(scratch_name("test", "copy", 42, 0), "test_govup_copy_42_0");
         assert_eq!(
-            scratch_name("GovWay-Prod.1", "empty", 7, 3),
+            scratch_name("test", ScratchKind::Copy, 42, 0),
+            "test_govup_copy_42_0"
+        );
+        assert_eq!(
+            scratch_name("GovWay-Prod.1", ScratchKind::Empty, 7, 3),
             "govway_prod_1_govup_empty_7_3"
         );
-        assert_eq!(scratch_name("caffè", "copy", 1, 1), "caff__govup_copy_1_1");
-        let long = scratch_name(&"x".repeat(80), "empty", u32::MAX, u32::MAX);
+        assert_eq!(
+            scratch_name("caffè", ScratchKind::Copy, 1, 1),
+            "caff__govup_copy_1_1"
+        );
+        let long = scratch_name(&"x".repeat(80), ScratchKind::Empty, u32::MAX, u32::MAX);
         assert_eq!(long.len(), 63);
         assert!(long.ends_with("_govup_empty_4294967295_4294967295"));
         assert!(is_scratch_name(&long));

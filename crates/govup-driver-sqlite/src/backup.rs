@@ -133,7 +133,7 @@ impl SqliteConnection {
         copy(&reader, to)
     }
 
-    /// [`Driver::backup`](govup_engine::Driver::backup): `<dir>/<stem>.sqlite`, never
+    /// [`Maintenance::backup`](govup_engine::Maintenance::backup): `<dir>/<stem>.sqlite`, never
     /// overwriting a file that is there, written under a `.partial` name first so that a backup
     /// cut short never looks like a complete one.
     pub(crate) fn backup_file(&self, dir: &Path, stem: &str) -> Result<PathBuf, DbError> {
@@ -180,7 +180,7 @@ impl SqliteConnection {
             .map_err(|e| reason(&e, dest))
     }
 
-    /// [`Driver::restore`](govup_engine::Driver::restore): checks `file`, then replaces this
+    /// [`Maintenance::restore`](govup_engine::Maintenance::restore): checks `file`, then replaces this
     /// database with it (see the module documentation for the lock).
     pub(crate) fn restore_file(&mut self, file: &Path) -> Result<(), DbError> {
         let fail = |why: &dyn std::fmt::Display| {

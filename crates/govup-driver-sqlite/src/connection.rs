@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use govup_engine::{Catalog, DbError, Dialect, Driver};
+use govup_engine::{Catalog, DbError, Dialect, Driver, Maintenance};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 
@@ -270,6 +270,12 @@ impl Driver for SqliteConnection {
         self.tx.rollback(&self.conn, &self.path)
     }
 
+    fn maintenance(&mut self) -> Option<&mut dyn Maintenance> {
+        Some(self)
+    }
+}
+
+impl Maintenance for SqliteConnection {
     /// See the `catalog` module for what is in it.
     fn catalog(&mut self, schema: Option<&str>) -> Result<Catalog, DbError> {
         no_schemas(schema)?;

@@ -2,7 +2,7 @@
 //! `govup verify --against-sql` (an empty database).
 //!
 //! A scratch file is named `<database file>.govup-<kind>-<pid>-<n>.sqlite` (`kind` is `copy` or
-//! `empty`). The name is what lets [`drop_scratch`](govup_engine::Driver::drop_scratch) delete
+//! `empty`). The name is what lets [`drop_scratch`](govup_engine::Maintenance::drop_scratch) delete
 //! only files govup created: it refuses any other path, and any file whose first bytes are not an
 //! SQLite header.
 
@@ -10,7 +10,7 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use govup_engine::DbError;
+use govup_engine::{DbError, MaxLen, ScratchForm, ScratchKind};
 
 use crate::backup::{create_file_like, open_writer, remove_journals, remove_with_journals};
 use crate::connection::{reason, SqliteConnection};
@@ -21,20 +21,14 @@ const HEADER: &[u8; 16] = b"SQLite format 3\0";
 /// How many names are tried before giving up (each one exists already, so something is wrong).
 const ATTEMPTS: u32 = 1000;
 
-/// The parts of a scratch file name, when `name` is one: (database file name, kind).
-fn parse_name(name: &str) -> Option<(&str, &str)> {
-    let rest = name.strip_suffix(".sqlite")?;
-    let (base, tail) = rest.rsplit_once(".govup-")?;
-    let mut parts = tail.split('-');
-    let (kind, pid, n) = (parts.next()?, parts.next()?, parts.next()?);
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    let ok = !base.is_empty()
-        && matches!(kind, "copy" | "empty")
-        && digits(pid)
-        && digits(n)
-        && parts.next().is_none();
-    ok.then_some((base, kind))
-}
+/// `<database file>.govup-<kind>-<pid>-<n>.sqlite`, beside the database file.
+const FORM: ScratchForm = ScratchForm {
+    lead: ".govup",
+    sep: '-',
+    ext: ".sqlite",
+    max: MaxLen::None,
+    fold: |c| c,
+};
 
 /// `path`, absolute, so that a scratch URL names the same file whatever the current directory.
 fn absolute(path: &Path) -> Result<PathBuf, DbError> {
@@ -47,17 +41,20 @@ fn absolute(path: &Path) -> Result<PathBuf, DbError> {
 }
 
 impl SqliteConnection {
-    /// [`Driver::create_scratch`](govup_engine::Driver::create_scratch).
+    /// [`Maintenance::create_scratch`](govup_engine::Maintenance::create_scratch).
     pub(crate) fn create_scratch_file(&self, copy: bool) -> Result<String, DbError> {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let database = absolute(&self.path)?;
-        let (Some(dir), Some(base)) = (database.parent(), database.file_name()) else {
+        let (Some(dir), Some(base)) = (
+            database.parent(),
+            database.file_name().and_then(|n| n.to_str()),
+        ) else {
             return Err(DbError::new(format!(
-                "cannot create a scratch database beside {}: it is not a file path",
+                "cannot create a scratch database beside {}: it is not a utf-8 file path",
                 self.path.display()
             )));
         };
-        let kind = if copy { "copy" } else { "empty" };
+        let kind = ScratchKind::of(copy);
         let fail = |path: &Path, why: &dyn std::fmt::Display| {
             DbError::new(format!(
                 "cannot create scratch database {}: {why}",
@@ -67,9 +64,7 @@ impl SqliteConnection {
         let mut attempts = 0;
         let path = loop {
             let n = NEXT.fetch_add(1, Ordering::Relaxed);
-            let mut name = base.to_owned();
-            name.push(format!(".govup-{kind}-{}-{n}.sqlite", std::process::id()));
-            let path = dir.join(name);
+            let path = dir.join(FORM.build(base, kind, std::process::id(), n));
             // create_new claims the name atomically: two govups never share a scratch file.
             match create_file_like(&path, &database) {
                 Ok(_) => break path,
@@ -104,7 +99,7 @@ impl SqliteConnection {
         Ok(url)
     }
 
-    /// [`Driver::drop_scratch`](govup_engine::Driver::drop_scratch): deletes the file and its
+    /// [`Maintenance::drop_scratch`](govup_engine::Maintenance::drop_scratch): deletes the file and its
     /// journals, only when `url` names a scratch file of this database.
     pub(crate) fn drop_scratch_file(&self, url: &str) -> Result<(), DbError> {
         let Some(path) = crate::path_of(url) else {
@@ -121,19 +116,22 @@ impl SqliteConnection {
             database.file_name(),
         ) {
             (Some(name), Some(base)) => {
-                parse_name(name).is_some_and(|(b, _)| std::ffi::OsStr::new(b) == base)
+                base.to_str()
+                    .is_some_and(|base| FORM.parse_of(base, name).is_some())
                     && target.parent() == database.parent()
             }
             _ => false,
         };
         if !ours {
             return Err(refuse(&format!(
-                "it is not a scratch database of {} (those are named {}.govup-<kind>-<pid>-<n>.sqlite)",
+                "it is not a scratch database of {} (those are named {})",
                 self.path.display(),
-                database
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default()
+                FORM.pattern(
+                    &database
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                )
             )));
         }
         let meta = match target.symlink_metadata() {
@@ -172,12 +170,13 @@ mod tests {
 
     #[test]
     fn scratch_names() {
+        let parts = |name| FORM.parse(name).map(|p| (p.base, p.kind.word()));
         assert_eq!(
-            parse_name("orders.db.govup-copy-123-0.sqlite"),
+            parts("orders.db.govup-copy-123-0.sqlite"),
             Some(("orders.db", "copy"))
         );
         assert_eq!(
-            parse_name("a.govup-b.govup-empty-1-22.sqlite"),
+            parts("a.govup-b.govup-empty-1-22.sqlite"),
             Some(("a.govup-b", "empty"))
         );
         for name in [
@@ -192,7 +191,7 @@ mod tests {
             "orders.db.govup-copy-1-2-3.sqlite",
             "orders.db.govup-copy-1.sqlite",
         ] {
-            assert_eq!(parse_name(name), None, "{name}");
+            assert_eq!(parts(name), None, "{name}");
         }
     }
 }

@@ -20,6 +20,9 @@ pub fn apply(
     observer: &mut dyn Observer,
 ) -> Result<Report, ApplyError> {
     let clock = Instant::now();
+    if opts.backup.is_some() {
+        crate::maintenance::require_all(conns, "back up")?;
+    }
     let prepared = Session::open(job, conns, opts.dry_run, observer)?
         .start(&job.start)?
         .prepare(job, opts)?;

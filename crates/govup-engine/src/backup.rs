@@ -10,6 +10,7 @@
 use crate::connections::Connections;
 use crate::error::ApplyError;
 use crate::history;
+use crate::maintenance::{require, require_all};
 use crate::url::redact;
 use govup_schema_map::Target;
 use std::fmt::Write as _;
@@ -44,6 +45,7 @@ pub fn take(
     version: &str,
     db: &str,
 ) -> Result<BackupSet, ApplyError> {
+    require_all(conns, "back up")?;
     // A backup is never overwritten: a second backup of the same version (a re-run after a
     // failure) goes into `<version>.2`, `<version>.3`…
     let dir = (1..)
@@ -76,11 +78,11 @@ pub fn take(
                 .replace(['/', '\\', '.'], "_")
         );
         let conn = &mut conns.list[connection];
-        let file = conn
-            .driver
+        let describe = conn.driver.describe();
+        let file = require(conn.driver.as_mut(), "back up")?
             .backup(target.schema.as_deref(), &dir, &stem)
             .map_err(|e| ApplyError::Backup {
-                target: label(conn.driver.describe(), target),
+                target: label(describe, target),
                 error: e.message,
             })?;
         entries.push(Entry {
@@ -111,7 +113,7 @@ pub fn restore(conns: &mut Connections, set: &BackupSet) -> Result<(), ApplyErro
                 ),
             });
         };
-        conn.driver
+        require(conn.driver.as_mut(), "restore a backup")?
             .restore(entry.schema.as_deref(), &entry.file)
             .map_err(|e| ApplyError::Restore {
                 target: format!(
@@ -236,6 +238,7 @@ pub fn read(dir: &Path) -> Result<BackupSet, ApplyError> {
 /// `govup restore DIR`: takes the lock, restores every schema of the backup, releases the lock.
 pub fn restore_by_hand(conns: &mut Connections, dir: &Path) -> Result<BackupSet, ApplyError> {
     let set = read(dir)?;
+    require_all(conns, "restore a backup")?;
     let locked = crate::connections::Locked::acquire(conns, &mut crate::events::Silent)?;
     for conn in locked.conns.list.iter_mut() {
         // Nothing of ours is open; end the implicit transaction some drivers keep under the lock.

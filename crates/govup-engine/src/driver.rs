@@ -1,13 +1,19 @@
 //! What the engine needs from a database: a [`Dialect`] (pure text, from `govup-sql`: splitting,
-//! quoting, history DDL) and a [`Driver`] (a live connection), which each driver crate implements.
+//! quoting, history DDL, and [`Capabilities`], the one description of what the database type
+//! can do) and a [`Driver`] (a live connection), which each driver crate implements.
+//!
+//! `Driver` is the core: running statements, transactions, the lock, the schema, and speed
+//! hooks whose defaults do the plain thing. What only some databases can do is a separate
+//! trait that a driver has or has not, known before anything runs: [`Maintenance`] (catalogs,
+//! backups, scratch databases, [`Driver::maintenance`]) and [`Replication`] (waiting for
+//! replicas, [`Driver::replication`]). No driver carries a method it cannot do.
 
-use crate::catalog::Catalog;
+pub use crate::maintenance::{IdleScratch, Maintenance};
 pub use govup_sql::{first_word_is, Capabilities, Dialect, SplitError, Statement};
 use std::fmt;
-use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// What [`Driver::wait_for_replicas`] found: every replica, and those still behind.
+/// What [`Replication::wait_for_replicas`] found: every replica, and those still behind.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Replicas {
     pub all: Vec<String>,
@@ -78,18 +84,6 @@ pub trait Driver {
         Ok(None)
     }
 
-    /// Whether [`Driver::wait_for_replicas`] can work here, asked before anything is written so
-    /// that `--wait-replicas` is refused up front where it cannot be kept.
-    fn can_wait_for_replicas(&self) -> bool {
-        false
-    }
-
-    /// Waits up to `timeout` until every replica streaming from this server has replayed all
-    /// it has written so far. Every replica's name, and those still behind at the timeout.
-    fn wait_for_replicas(&mut self, _timeout: Duration) -> Result<Replicas, DbError> {
-        Err(unsupported(self.dialect(), "waiting for replicas"))
-    }
-
     /// Appends `rows` to `table` (qualified and quoted) in bulk, cells as text, NULL as None.
     /// Ok(false): this driver has no bulk path, and the caller INSERTs instead.
     fn copy_rows(
@@ -145,64 +139,25 @@ pub trait Driver {
         }
     }
 
-    // What follows serves the safety features (backups, rehearsals, verify). A driver that cannot
-    // do one says so; the engine turns that into a clear error before anything is written.
-
-    /// The catalog of `schema` (None: the connection's default), without `govup_history`.
-    fn catalog(&mut self, _schema: Option<&str>) -> Result<Catalog, DbError> {
-        Err(unsupported(self.dialect(), "reading the catalog"))
+    /// Catalogs, backups and scratch databases, where this driver has them. None: it has no
+    /// such method at all, and the engine refuses `verify`, `rehearse` and `--backup` before
+    /// anything is written.
+    fn maintenance(&mut self) -> Option<&mut dyn Maintenance> {
+        None
     }
 
-    /// Writes a backup of `schema` (None: the default schema) to a new file in `dir` whose name
-    /// starts with `stem`, and returns its path. Consistent while other sessions write.
-    fn backup(
-        &mut self,
-        _schema: Option<&str>,
-        _dir: &Path,
-        _stem: &str,
-    ) -> Result<PathBuf, DbError> {
-        Err(unsupported(self.dialect(), "backups"))
-    }
-
-    /// Replaces `schema` with the content of a file `backup` wrote. The engine has rolled back
-    /// its own transaction first; the upgrade lock is still held.
-    fn restore(&mut self, _schema: Option<&str>, _file: &Path) -> Result<(), DbError> {
-        Err(unsupported(self.dialect(), "restoring backups"))
-    }
-
-    /// Creates a new database beside this one, a copy of it (`copy`) or empty, and returns its
-    /// URL. The original is never written to.
-    fn create_scratch(&mut self, _copy: bool) -> Result<String, DbError> {
-        Err(unsupported(self.dialect(), "scratch databases"))
-    }
-
-    /// Whether a copy from `create_scratch(true)` holds every schema `use_schema` can reach from
-    /// it (PostgreSQL: schemas live inside the database). False where a schema is a database of
-    /// its own (MySQL): a rehearsal routing a role to one would write to the original.
-    fn scratch_holds_schemas(&self) -> bool {
-        true
-    }
-
-    /// Drops a database that `create_scratch` made.
-    fn drop_scratch(&mut self, _url: &str) -> Result<(), DbError> {
-        Err(unsupported(self.dialect(), "scratch databases"))
-    }
-
-    /// The scratch databases `create_scratch` made beside this database (their names rebuilt
-    /// exactly from this database's name) that no session is connected to now: candidates
-    /// left by a govup that was killed. None where the driver has no scratch databases.
-    fn idle_scratch(&mut self) -> Result<Vec<IdleScratch>, DbError> {
-        Ok(vec![])
+    /// Waiting for replicas, where this driver can. None: `--wait-replicas` is refused before
+    /// anything is written.
+    fn replication(&mut self) -> Option<&mut dyn Replication> {
+        None
     }
 }
 
-/// A scratch database no session uses, from [`Driver::idle_scratch`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct IdleScratch {
-    pub url: String,
-    pub name: String,
-    /// The process id its name holds: the govup that created it.
-    pub pid: u32,
+/// The replicas streaming from a server.
+pub trait Replication {
+    /// Waits up to `timeout` until every replica streaming from this server has replayed all
+    /// it has written so far. Every replica's name, and those still behind at the timeout.
+    fn wait_for_replicas(&mut self, timeout: Duration) -> Result<Replicas, DbError>;
 }
 
 /// [`Driver::execute_many`] one statement at a time: the default, and the fallback of drivers
@@ -228,11 +183,4 @@ pub fn script(statements: &[&str]) -> String {
         text.push_str(s);
     }
     text
-}
-
-fn unsupported(dialect: &dyn Dialect, what: &str) -> DbError {
-    DbError::new(format!(
-        "{what} is not supported for {} yet",
-        dialect.name()
-    ))
 }

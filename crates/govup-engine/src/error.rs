@@ -75,6 +75,15 @@ pub enum ApplyError {
     Restore { target: String, error: String },
     #[error("{0}")]
     Usage(String),
+    /// The driver has no [`crate::Maintenance`]: refused before anything is written.
+    #[error(
+        "cannot {what} on {conn}: govup has no backups, catalogs or scratch databases for {db} yet"
+    )]
+    Unsupported {
+        what: String,
+        conn: String,
+        db: &'static str,
+    },
     #[error("{cause}")]
     Restored {
         cause: Box<ApplyError>,

@@ -36,6 +36,7 @@ mod execute;
 mod executor;
 pub mod history;
 mod job;
+pub mod maintenance;
 pub mod origin;
 mod policy;
 mod prepare;
@@ -55,6 +56,7 @@ pub use driver::{
 pub use error::ApplyError;
 pub use events::{Observer, Outcome, PatchReport, PlannedStatement, Silent, StatementEvent};
 pub use job::{BackupOptions, Job, Options, Report, Start, TxMode};
+pub use maintenance::{IdleScratch, Maintenance, MaxLen, ScratchForm, ScratchKind, ScratchName};
 pub use origin::{unknown_why, Source};
 pub use rehearse::{rehearse, Rehearsal};
 pub use status::{pending, status, DbStatus};

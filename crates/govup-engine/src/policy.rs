@@ -96,6 +96,7 @@ mod tests {
             transactional_ddl,
             session_lock,
             schemas: true,
+            schemas_are_databases: false,
         }
     }
 

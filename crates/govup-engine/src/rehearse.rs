@@ -9,6 +9,7 @@ use crate::connections::{Conn, Connections, Connector};
 use crate::error::ApplyError;
 use crate::events::Observer;
 use crate::job::{Job, Options, Report};
+use crate::maintenance::{require, require_all};
 use crate::url::redact;
 
 pub struct Rehearsal {
@@ -28,7 +29,8 @@ fn refuse_schemas_outside_the_copies(
 ) -> Result<(), ApplyError> {
     for target in job.map.info_patch_targets() {
         let conn = originals.for_target(&target);
-        if let (Some(schema), false) = (&target.schema, conn.driver.scratch_holds_schemas()) {
+        let apart = conn.driver.dialect().capabilities().schemas_are_databases;
+        if let (Some(schema), true) = (&target.schema, apart) {
             return Err(ApplyError::Usage(format!(
                 "cannot rehearse on {}: the schema map routes a role to {schema}, which a copy of this {} database would not hold, so the rehearsal would write to the original; give it a URL of its own under [urls]",
                 conn.driver.describe(),
@@ -44,12 +46,15 @@ fn refuse_schemas_outside_the_copies(
 /// drop them does not stop the rehearsal; it is said.
 fn drop_abandoned_copies(originals: &mut Connections, observer: &mut dyn Observer) {
     for conn in originals.list.iter_mut() {
-        let idle = match conn.driver.idle_scratch() {
+        let describe = conn.driver.describe();
+        let Some(maintenance) = conn.driver.maintenance() else {
+            continue;
+        };
+        let idle = match maintenance.idle_scratch() {
             Ok(idle) => idle,
             Err(e) => {
                 observer.note(&format!(
-                    "warning: cannot list leftover scratch databases beside {}: {e}",
-                    conn.driver.describe()
+                    "warning: cannot list leftover scratch databases beside {describe}: {e}"
                 ));
                 continue;
             }
@@ -58,7 +63,7 @@ fn drop_abandoned_copies(originals: &mut Connections, observer: &mut dyn Observe
             if left.pid == std::process::id() || process_alive(left.pid) {
                 continue;
             }
-            match conn.driver.drop_scratch(&left.url) {
+            match maintenance.drop_scratch(&left.url) {
                 Ok(()) => observer.note(&format!(
                     "dropped scratch database {}, left by govup process {}, which is no longer running",
                     left.name, left.pid
@@ -86,17 +91,18 @@ pub fn rehearse(
     opts: &Options,
     observer: &mut dyn Observer,
 ) -> Result<Rehearsal, ApplyError> {
+    require_all(originals, "rehearse")?;
     refuse_schemas_outside_the_copies(job, originals)?;
     drop_abandoned_copies(originals, observer);
     let mut urls: Vec<String> = Vec::new();
     let mut copies = Connections { list: vec![] };
     let made = (|| {
         for conn in originals.list.iter_mut() {
-            let url = conn
-                .driver
+            let describe = conn.driver.describe();
+            let url = require(conn.driver.as_mut(), "rehearse")?
                 .create_scratch(true)
                 .map_err(|error| ApplyError::Scratch {
-                    conn: conn.driver.describe(),
+                    conn: describe,
                     action: "copy the database for the rehearsal".into(),
                     error,
                 })?;
@@ -121,7 +127,11 @@ pub fn rehearse(
     drop(copies);
     let mut left_behind = Vec::new();
     for (conn, url) in originals.list.iter_mut().zip(&urls) {
-        if let Err(e) = conn.driver.drop_scratch(url) {
+        // Every connection has maintenance: `require_all` said so before anything was copied.
+        let Some(maintenance) = conn.driver.maintenance() else {
+            continue;
+        };
+        if let Err(e) = maintenance.drop_scratch(url) {
             left_behind.push(format!("{}: {e}", redact(url)));
         }
     }

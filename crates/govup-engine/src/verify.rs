@@ -4,16 +4,20 @@
 use crate::catalog::Catalog;
 use crate::driver::Driver;
 use crate::error::ApplyError;
+use crate::maintenance::require;
 use crate::url::redact;
 use std::path::PathBuf;
 
 /// Reads the catalog of `schema` on `driver`.
 pub fn catalog_of(driver: &mut dyn Driver, schema: Option<&str>) -> Result<Catalog, ApplyError> {
-    driver.catalog(schema).map_err(|error| ApplyError::Catalog {
-        conn: driver.describe(),
-        schema: crate::error::schema_words(schema),
-        error,
-    })
+    let conn = driver.describe();
+    require(driver, "read the catalog")?
+        .catalog(schema)
+        .map_err(|error| ApplyError::Catalog {
+            conn,
+            schema: crate::error::schema_words(schema),
+            error,
+        })
 }
 
 /// Runs SQL files, statement by statement, through the driver's own splitter.
@@ -54,10 +58,11 @@ pub fn catalog_of_scripts(
     connect: &mut crate::connections::Connector<'_>,
     files: &[PathBuf],
 ) -> Result<Catalog, ApplyError> {
-    let url = driver
+    let conn = driver.describe();
+    let url = require(driver, "load scripts into a scratch database")?
         .create_scratch(false)
         .map_err(|error| ApplyError::Scratch {
-            conn: driver.describe(),
+            conn: conn.clone(),
             action: "create a scratch database".into(),
             error,
         })?;
@@ -69,10 +74,10 @@ pub fn catalog_of_scripts(
         load_sql(scratch.as_mut(), files)?;
         catalog_of(scratch.as_mut(), None)
     })();
-    let dropped = driver.drop_scratch(&url);
+    let dropped = require(driver, "drop a scratch database")?.drop_scratch(&url);
     let catalog = loaded?;
     dropped.map_err(|error| ApplyError::Scratch {
-        conn: driver.describe(),
+        conn,
         action: format!("drop the scratch database {}", redact(&url)),
         error,
     })?;

@@ -46,7 +46,11 @@ pub struct SplitError {
     pub message: String,
 }
 
-/// What the engine may rely on.
+/// What a database type can do: the one description the engine plans by. Only one question
+/// depends on a live database rather than its type, and is asked of the connection:
+/// whether rolled-back row changes leave no trace in a schema (`Driver::rolls_back_rows`:
+/// MySQL's MyISAM tables keep them). Whether a driver can back up, copy and read catalogs is
+/// whether it has `Driver::maintenance`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Capabilities {
     /// DDL can be rolled back (PostgreSQL, SQLite). Without it (MySQL, Oracle) the engine
@@ -57,6 +61,9 @@ pub struct Capabilities {
     pub session_lock: bool,
     /// The database has named schemas that a role can be routed to.
     pub schemas: bool,
+    /// A schema is a database of its own (MySQL), so a copy of the connection's database does
+    /// not hold the other schemas a role can be routed to.
+    pub schemas_are_databases: bool,
 }
 
 /// The text side of a database: everything that needs no connection.

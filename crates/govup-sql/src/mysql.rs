@@ -40,6 +40,7 @@ impl Dialect for MySql {
             session_lock: true,
             // A MySQL "schema" is a database; `USE` switches between them on one connection.
             schemas: true,
+            schemas_are_databases: true,
         }
     }
 

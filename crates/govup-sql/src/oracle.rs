@@ -58,6 +58,7 @@ impl Dialect for Oracle {
             transactional_ddl: false,
             session_lock: true,
             schemas: true,
+            schemas_are_databases: false,
         }
     }
 
@@ -126,7 +127,8 @@ mod tests {
             Capabilities {
                 transactional_ddl: false,
                 session_lock: true,
-                schemas: true
+                schemas: true,
+                schemas_are_databases: false,
             }
         );
     }

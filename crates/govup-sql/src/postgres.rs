@@ -28,6 +28,7 @@ impl Dialect for Postgres {
             transactional_ddl: true,
             session_lock: true,
             schemas: true,
+            schemas_are_databases: false,
         }
     }
 

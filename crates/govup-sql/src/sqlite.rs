@@ -28,6 +28,7 @@ impl Dialect for Sqlite {
             transactional_ddl: true,
             session_lock: false,
             schemas: false,
+            schemas_are_databases: false,
         }
     }
 

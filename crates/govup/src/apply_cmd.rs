@@ -65,18 +65,20 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<()> {
 }
 
 /// `--wait-replicas` where no driver can keep it is refused before anything is written.
-fn refuse_wait_replicas(conns: &Connections) -> Result<(), Failure> {
-    match conns.list.iter().find(|c| !c.driver.can_wait_for_replicas()) {
-        Some(conn) => Err(Failure::usage(format_args!(
-            "--wait-replicas works on PostgreSQL streaming replication only, not on {} ({})",
-            conn.driver.describe(),
-            conn.driver.dialect().name()
-        ))
-        .with_details([
-            "on a Galera cluster every node certifies each commit before it returns; readers that must see it set wsrep_sync_wait".to_string(),
-        ])),
-        None => Ok(()),
+fn refuse_wait_replicas(conns: &mut Connections) -> Result<(), Failure> {
+    for conn in &mut conns.list {
+        if conn.driver.replication().is_none() {
+            return Err(Failure::usage(format_args!(
+                "--wait-replicas works on PostgreSQL streaming replication only, not on {} ({})",
+                conn.driver.describe(),
+                conn.driver.dialect().name()
+            ))
+            .with_details([
+                "on a Galera cluster every node certifies each commit before it returns; readers that must see it set wsrep_sync_wait".to_string(),
+            ]));
+        }
     }
+    Ok(())
 }
 
 /// Waits, within one `timeout` for all connections, until every streaming replica of each has
@@ -86,7 +88,13 @@ fn wait_for_replicas(conns: &mut Connections, timeout: std::time::Duration) -> R
     for conn in &mut conns.list {
         let left = timeout.saturating_sub(start.elapsed());
         let where_ = conn.driver.describe();
-        let replicas = conn.driver.wait_for_replicas(left).map_err(|e| {
+        let waited = match conn.driver.replication() {
+            Some(replication) => replication.wait_for_replicas(left),
+            None => Err(govup_engine::DbError::new(
+                "it has no replication govup can wait for",
+            )),
+        };
+        let replicas = waited.map_err(|e| {
             Failure::failed(format_args!(
                 "cannot wait for the replicas of {where_}: {e}"
             ))

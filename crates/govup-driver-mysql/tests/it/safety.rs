@@ -249,7 +249,7 @@ impl Drop for MadeScratch {
     fn drop(&mut self) {
         if !self.dropped {
             if let Ok(mut c) = connect(&self.server) {
-                let _ = c.drop_scratch(&self.url);
+                let _ = c.maintenance().unwrap().drop_scratch(&self.url);
             }
         }
     }
@@ -296,7 +296,7 @@ fn catalog_of_a_known_schema_is_exact_and_leaves_out_the_history() {
     let mut c = connect(&scratch.url).unwrap();
     build_schema(c.as_mut());
 
-    let catalog = c.catalog(None).unwrap();
+    let catalog = c.maintenance().unwrap().catalog(None).unwrap();
     assert_eq!(catalog, expected_catalog());
     assert!(!catalog.tables.contains("govup_history"));
     assert!(catalog.columns.iter().all(|c| c.table != "govup_history"));
@@ -310,12 +310,19 @@ fn catalog_of_a_known_schema_is_exact_and_leaves_out_the_history() {
 
     // None is the URL's database, wherever `USE` has gone since.
     c.use_schema(Some("information_schema")).unwrap();
-    assert_eq!(c.catalog(None).unwrap(), expected_catalog());
+    assert_eq!(
+        c.maintenance().unwrap().catalog(None).unwrap(),
+        expected_catalog()
+    );
 
     // The same database named from a connection elsewhere.
     let mut other = connect(&server).unwrap();
     assert_eq!(
-        other.catalog(Some(&scratch.name)).unwrap(),
+        other
+            .maintenance()
+            .unwrap()
+            .catalog(Some(&scratch.name))
+            .unwrap(),
         expected_catalog()
     );
 }
@@ -325,7 +332,11 @@ fn catalog_of_a_missing_database_or_of_none_is_an_error() {
     let Some(server) = server() else { return };
     let mut c = connect(&server).unwrap();
     let missing = govup_testkit::unique_name("nodb");
-    let e = c.catalog(Some(&missing)).unwrap_err();
+    let e = c
+        .maintenance()
+        .unwrap()
+        .catalog(Some(&missing))
+        .unwrap_err();
     assert!(
         e.message
             .starts_with(&format!("database {missing} does not exist on ")),
@@ -333,9 +344,11 @@ fn catalog_of_a_missing_database_or_of_none_is_an_error() {
     );
 
     let mut bare = connect(&with_database(&server, "")).unwrap();
-    let e = bare.catalog(None).unwrap_err();
+    let e = bare.maintenance().unwrap().catalog(None).unwrap_err();
     assert!(e.message.starts_with("no database selected on "), "{e}");
     let e = bare
+        .maintenance()
+        .unwrap()
         .backup(None, Path::new("/nonexistent"), "x")
         .unwrap_err();
     assert!(e.message.starts_with("no database selected on "), "{e}");
@@ -356,7 +369,7 @@ fn backup_then_damage_then_restore_brings_everything_back() {
     build_schema(c.as_mut());
     c.lock().unwrap();
 
-    let catalog = c.catalog(None).unwrap();
+    let catalog = c.maintenance().unwrap().catalog(None).unwrap();
     let rows = rows_of(c.as_mut(), &db);
     let objects = objects_of(c.as_mut(), &db);
     let charset = charset_of(c.as_mut(), &db);
@@ -366,7 +379,11 @@ fn backup_then_damage_then_restore_brings_everything_back() {
     assert_eq!(objects.len(), 4, "{objects:?}");
 
     let dir = govup_testkit::scratch_dir("bkp");
-    let file = c.backup(None, &dir, "before-1.0.1").unwrap();
+    let file = c
+        .maintenance()
+        .unwrap()
+        .backup(None, &dir, "before-1.0.1")
+        .unwrap();
     assert_eq!(file, dir.join("before-1.0.1.sql"));
     let dump = std::fs::read_to_string(&file).unwrap();
     assert!(
@@ -393,12 +410,12 @@ fn backup_then_damage_then_restore_brings_everything_back() {
     ] {
         c.execute(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
     }
-    assert_ne!(c.catalog(None).unwrap(), catalog);
+    assert_ne!(c.maintenance().unwrap().catalog(None).unwrap(), catalog);
 
-    c.restore(None, &file).unwrap();
+    c.maintenance().unwrap().restore(None, &file).unwrap();
 
     assert_eq!(cell(c.as_mut(), "SELECT DATABASE()"), s(&db));
-    assert_eq!(c.catalog(None).unwrap(), catalog);
+    assert_eq!(c.maintenance().unwrap().catalog(None).unwrap(), catalog);
     assert_eq!(rows_of(c.as_mut(), &db), rows);
     assert_eq!(objects_of(c.as_mut(), &db), objects);
     assert_eq!(charset_of(c.as_mut(), &db), charset);
@@ -438,12 +455,20 @@ fn backup_and_restore_of_another_database_keep_the_session_where_it_was() {
 
     let mut c = connect(&server).unwrap();
     let own = cell(c.as_mut(), "SELECT DATABASE()");
-    let catalog = c.catalog(Some(&db)).unwrap();
+    let catalog = c.maintenance().unwrap().catalog(Some(&db)).unwrap();
     let rows = rows_of(c.as_mut(), &db);
     let dir = govup_testkit::scratch_dir("bkpo");
-    let first = c.backup(Some(&db), &dir, "before").unwrap();
+    let first = c
+        .maintenance()
+        .unwrap()
+        .backup(Some(&db), &dir, "before")
+        .unwrap();
     // A second backup with the same stem never overwrites the first.
-    let second = c.backup(Some(&db), &dir, "before").unwrap();
+    let second = c
+        .maintenance()
+        .unwrap()
+        .backup(Some(&db), &dir, "before")
+        .unwrap();
     assert_eq!(first, dir.join("before.sql"));
     assert_eq!(second, dir.join("before-2.sql"));
 
@@ -451,9 +476,15 @@ fn backup_and_restore_of_another_database_keep_the_session_where_it_was() {
     c.execute(&format!("DROP TABLE {}", q("child"))).unwrap();
     c.execute(&format!("DELETE FROM {}", q("govup_history")))
         .unwrap();
-    c.restore(Some(&db), &second).unwrap();
+    c.maintenance()
+        .unwrap()
+        .restore(Some(&db), &second)
+        .unwrap();
     assert_eq!(cell(c.as_mut(), "SELECT DATABASE()"), own);
-    assert_eq!(c.catalog(Some(&db)).unwrap(), catalog);
+    assert_eq!(
+        c.maintenance().unwrap().catalog(Some(&db)).unwrap(),
+        catalog
+    );
     assert_eq!(rows_of(c.as_mut(), &db), rows);
 }
 
@@ -464,14 +495,18 @@ fn restore_refuses_a_foreign_or_truncated_file_and_changes_nothing() {
     let db = scratch.name.clone();
     let mut c = connect(&scratch.url).unwrap();
     build_schema(c.as_mut());
-    let catalog = c.catalog(None).unwrap();
+    let catalog = c.maintenance().unwrap().catalog(None).unwrap();
     let rows = rows_of(c.as_mut(), &db);
     let dir = govup_testkit::scratch_dir("rref");
-    let good = c.backup(None, &dir, "good").unwrap();
+    let good = c.maintenance().unwrap().backup(None, &dir, "good").unwrap();
 
     let foreign = dir.join("foreign.sql");
     std::fs::write(&foreign, "DROP TABLE parent;\n-- Dump completed\n").unwrap();
-    let e = c.restore(None, &foreign).unwrap_err();
+    let e = c
+        .maintenance()
+        .unwrap()
+        .restore(None, &foreign)
+        .unwrap_err();
     assert!(
         e.message.contains("foreign.sql is not a mysqldump file"),
         "{e}"
@@ -480,13 +515,17 @@ fn restore_refuses_a_foreign_or_truncated_file_and_changes_nothing() {
     let bytes = std::fs::read(&good).unwrap();
     let cut = dir.join("cut.sql");
     std::fs::write(&cut, &bytes[..bytes.len() - 200]).unwrap();
-    let e = c.restore(None, &cut).unwrap_err();
+    let e = c.maintenance().unwrap().restore(None, &cut).unwrap_err();
     assert!(e.message.contains("cut.sql is incomplete"), "{e}");
 
-    let e = c.restore(None, &dir.join("absent.sql")).unwrap_err();
+    let e = c
+        .maintenance()
+        .unwrap()
+        .restore(None, &dir.join("absent.sql"))
+        .unwrap_err();
     assert!(e.message.contains("absent.sql cannot be read"), "{e}");
 
-    assert_eq!(c.catalog(None).unwrap(), catalog);
+    assert_eq!(c.maintenance().unwrap().catalog(None).unwrap(), catalog);
     assert_eq!(rows_of(c.as_mut(), &db), rows);
 }
 
@@ -498,11 +537,11 @@ fn restore_that_fails_half_way_says_the_database_is_incomplete() {
     let mut c = connect(&scratch.url).unwrap();
     c.execute("CREATE TABLE t (a INT)").unwrap();
     let dir = govup_testkit::scratch_dir("rhalf");
-    let file = c.backup(None, &dir, "b").unwrap();
+    let file = c.maintenance().unwrap().backup(None, &dir, "b").unwrap();
     let text = std::fs::read_to_string(&file).unwrap();
     let broken = text.replacen("CREATE TABLE `t`", "CREATE TABLE `t` (broken", 1);
     std::fs::write(&file, broken).unwrap();
-    let e = c.restore(None, &file).unwrap_err();
+    let e = c.maintenance().unwrap().restore(None, &file).unwrap_err();
     assert!(
         e.message.starts_with(&format!(
             "mysql could not restore database {} from ",
@@ -529,11 +568,14 @@ fn copy_has_the_same_catalog_and_rows_and_writing_to_it_leaves_the_original_alon
     ))
     .unwrap();
     build_schema(c.as_mut());
-    let catalog = c.catalog(None).unwrap();
+    let catalog = c.maintenance().unwrap().catalog(None).unwrap();
     let rows = rows_of(c.as_mut(), &db);
     let objects = objects_of(c.as_mut(), &db);
 
-    let mut made = MadeScratch::new(&server, c.create_scratch(true).unwrap());
+    let mut made = MadeScratch::new(
+        &server,
+        c.maintenance().unwrap().create_scratch(true).unwrap(),
+    );
     let copy_db = url_database(&made.url);
     assert!(
         copy_db.starts_with(&format!("{db}_govup_copy_{}_", std::process::id())),
@@ -543,7 +585,7 @@ fn copy_has_the_same_catalog_and_rows_and_writing_to_it_leaves_the_original_alon
 
     let mut copy = connect(&made.url).unwrap();
     assert_eq!(cell(copy.as_mut(), "SELECT DATABASE()"), s(&copy_db));
-    assert_eq!(copy.catalog(None).unwrap(), catalog);
+    assert_eq!(copy.maintenance().unwrap().catalog(None).unwrap(), catalog);
     assert_eq!(rows_of(copy.as_mut(), &copy_db), rows);
     assert_eq!(objects_of(copy.as_mut(), &copy_db), objects);
     assert_eq!(
@@ -558,12 +600,12 @@ fn copy_has_the_same_catalog_and_rows_and_writing_to_it_leaves_the_original_alon
     copy.execute("DROP TABLE child").unwrap();
     copy.execute("ALTER TABLE parent ADD COLUMN added INT")
         .unwrap();
-    assert_eq!(c.catalog(None).unwrap(), catalog);
+    assert_eq!(c.maintenance().unwrap().catalog(None).unwrap(), catalog);
     assert_eq!(rows_of(c.as_mut(), &db), rows);
     assert_eq!(cell(c.as_mut(), "SELECT COUNT(*) FROM v"), s("2"));
 
     drop(copy);
-    c.drop_scratch(&made.url).unwrap();
+    c.maintenance().unwrap().drop_scratch(&made.url).unwrap();
     made.dropped = true;
     assert!(!database_exists(c.as_mut(), &copy_db));
     assert!(database_exists(c.as_mut(), &db));
@@ -577,14 +619,20 @@ fn empty_scratch_is_empty_and_drop_removes_it() {
     let mut c = connect(&scratch.url).unwrap();
     build_schema(c.as_mut());
 
-    let mut made = MadeScratch::new(&server, c.create_scratch(false).unwrap());
+    let mut made = MadeScratch::new(
+        &server,
+        c.maintenance().unwrap().create_scratch(false).unwrap(),
+    );
     let empty_db = url_database(&made.url);
     assert!(
         empty_db.starts_with(&format!("{db}_govup_empty_")),
         "{empty_db}"
     );
     let mut e = connect(&made.url).unwrap();
-    assert_eq!(e.catalog(None).unwrap(), Catalog::default());
+    assert_eq!(
+        e.maintenance().unwrap().catalog(None).unwrap(),
+        Catalog::default()
+    );
     assert!(objects_of(e.as_mut(), &empty_db).is_empty());
     assert!(rows_of(e.as_mut(), &empty_db).is_empty());
     assert_eq!(
@@ -594,16 +642,19 @@ fn empty_scratch_is_empty_and_drop_removes_it() {
     drop(e);
 
     // Two scratch databases of one connection never share a name.
-    let mut second = MadeScratch::new(&server, c.create_scratch(false).unwrap());
+    let mut second = MadeScratch::new(
+        &server,
+        c.maintenance().unwrap().create_scratch(false).unwrap(),
+    );
     assert_ne!(second.url, made.url);
-    c.drop_scratch(&second.url).unwrap();
+    c.maintenance().unwrap().drop_scratch(&second.url).unwrap();
     second.dropped = true;
 
-    c.drop_scratch(&made.url).unwrap();
+    c.maintenance().unwrap().drop_scratch(&made.url).unwrap();
     made.dropped = true;
     assert!(!database_exists(c.as_mut(), &empty_db));
     // Dropping again is harmless.
-    c.drop_scratch(&made.url).unwrap();
+    c.maintenance().unwrap().drop_scratch(&made.url).unwrap();
 }
 
 #[test]
@@ -613,22 +664,37 @@ fn drop_scratch_refuses_databases_govup_did_not_create() {
     let db = scratch.name.clone();
     let mut c = connect(&scratch.url).unwrap();
 
-    let e = c.drop_scratch(&scratch.url).unwrap_err();
+    let e = c
+        .maintenance()
+        .unwrap()
+        .drop_scratch(&scratch.url)
+        .unwrap_err();
     assert_eq!(
         e.message,
-        format!("refusing to drop database {db}: govup did not create it (scratch databases are named <database>_govup_<copy|empty>_<pid>_<n>)")
+        format!("refusing to drop database {db}: govup drops only the scratch databases it creates (<database>_govup_<copy|empty>_<pid>_<n>)")
     );
     assert!(database_exists(c.as_mut(), &db));
 
     // A real scratch name, but the URL points at another server.
-    let made = MadeScratch::new(&server, c.create_scratch(false).unwrap());
+    let made = MadeScratch::new(
+        &server,
+        c.maintenance().unwrap().create_scratch(false).unwrap(),
+    );
     let mut elsewhere = url::Url::parse(&made.url).unwrap();
     elsewhere.set_port(Some(1)).unwrap();
-    let e = c.drop_scratch(elsewhere.as_str()).unwrap_err();
+    let e = c
+        .maintenance()
+        .unwrap()
+        .drop_scratch(elsewhere.as_str())
+        .unwrap_err();
     assert!(e.message.contains("not on this connection's server"), "{e}");
     assert!(database_exists(c.as_mut(), &url_database(&made.url)));
 
-    let e = c.drop_scratch(&with_database(&server, "")).unwrap_err();
+    let e = c
+        .maintenance()
+        .unwrap()
+        .drop_scratch(&with_database(&server, ""))
+        .unwrap_err();
     assert!(e.message.contains("names no database"), "{e}");
 }
 
@@ -648,16 +714,19 @@ fn password_travels_in_the_environment_and_never_shows() {
     // The user owns what it created, as an installation's user does: mysqldump can read routine
     // bodies only of their definer (or with SELECT on mysql.proc).
     build_schema(c.as_mut());
-    let catalog = c.catalog(None).unwrap();
+    let catalog = c.maintenance().unwrap().catalog(None).unwrap();
     let rows = rows_of(c.as_mut(), &db);
     let dir = govup_testkit::scratch_dir("pwd");
-    let file = c.backup(None, &dir, "pw").unwrap();
+    let file = c.maintenance().unwrap().backup(None, &dir, "pw").unwrap();
     c.execute("DROP TABLE child").unwrap();
-    c.restore(None, &file).unwrap();
-    assert_eq!(c.catalog(None).unwrap(), catalog);
+    c.maintenance().unwrap().restore(None, &file).unwrap();
+    assert_eq!(c.maintenance().unwrap().catalog(None).unwrap(), catalog);
     assert_eq!(rows_of(c.as_mut(), &db), rows);
 
-    let mut made = MadeScratch::new(&server, c.create_scratch(true).unwrap());
+    let mut made = MadeScratch::new(
+        &server,
+        c.maintenance().unwrap().create_scratch(true).unwrap(),
+    );
     let made_url = url::Url::parse(&made.url).unwrap();
     let given_url = url::Url::parse(&url).unwrap();
     assert_eq!(
@@ -666,15 +735,19 @@ fn password_travels_in_the_environment_and_never_shows() {
         "the scratch url keeps the credentials"
     );
     let mut copy = connect(&made.url).unwrap();
-    assert_eq!(copy.catalog(None).unwrap(), catalog);
+    assert_eq!(copy.maintenance().unwrap().catalog(None).unwrap(), catalog);
     drop(copy);
-    c.drop_scratch(&made.url).unwrap();
+    c.maintenance().unwrap().drop_scratch(&made.url).unwrap();
     made.dropped = true;
 
     // mysqldump fails on a database the user may not read: the error names the program and the
     // database, is one line, holds no password, and leaves no file behind.
     let before: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
-    let e = c.backup(Some("mysql"), &dir, "denied").unwrap_err();
+    let e = c
+        .maintenance()
+        .unwrap()
+        .backup(Some("mysql"), &dir, "denied")
+        .unwrap_err();
     assert!(
         e.message
             .starts_with("mysqldump could not back up database mysql to "),
@@ -715,14 +788,14 @@ fn wide_table_made_without_strict_mode_survives_restore_and_copy() {
     c.execute("SET SESSION innodb_strict_mode = ON").unwrap();
     c.execute("INSERT INTO wide (c1, c110) VALUES ('first', 'last'), (NULL, 'x')")
         .unwrap();
-    let catalog = c.catalog(None).unwrap();
+    let catalog = c.maintenance().unwrap().catalog(None).unwrap();
     let rows = rows_of(c.as_mut(), &db);
 
     let dir = govup_testkit::scratch_dir("wide");
-    let file = c.backup(None, &dir, "wide").unwrap();
+    let file = c.maintenance().unwrap().backup(None, &dir, "wide").unwrap();
     c.execute("DELETE FROM wide").unwrap();
-    c.restore(None, &file).unwrap();
-    assert_eq!(c.catalog(None).unwrap(), catalog);
+    c.maintenance().unwrap().restore(None, &file).unwrap();
+    assert_eq!(c.maintenance().unwrap().catalog(None).unwrap(), catalog);
     assert_eq!(rows_of(c.as_mut(), &db), rows);
     // The session's own strict mode is untouched.
     assert_eq!(
@@ -730,9 +803,12 @@ fn wide_table_made_without_strict_mode_survives_restore_and_copy() {
         s("1")
     );
 
-    let made = MadeScratch::new(&server, c.create_scratch(true).unwrap());
+    let made = MadeScratch::new(
+        &server,
+        c.maintenance().unwrap().create_scratch(true).unwrap(),
+    );
     let mut copy = connect(&made.url).unwrap();
-    assert_eq!(copy.catalog(None).unwrap(), catalog);
+    assert_eq!(copy.maintenance().unwrap().catalog(None).unwrap(), catalog);
     assert_eq!(rows_of(copy.as_mut(), &url_database(&made.url)), rows);
 }
 
@@ -757,22 +833,29 @@ fn govway_fresh_install_survives_backup_restore_and_copy() {
     c.execute("SET SESSION innodb_strict_mode = DEFAULT")
         .unwrap();
     c.lock().unwrap();
-    let catalog = c.catalog(None).unwrap();
+    let catalog = c.maintenance().unwrap().catalog(None).unwrap();
     let rows = rows_of(c.as_mut(), &db);
     assert!(catalog.tables.len() > 200, "{}", catalog.tables.len());
     assert!(rows.values().map(Vec::len).sum::<usize>() > 50);
 
     let backups = govup_testkit::scratch_dir("gw");
-    let file = c.backup(None, &backups, "before-3.4.3").unwrap();
+    let file = c
+        .maintenance()
+        .unwrap()
+        .backup(None, &backups, "before-3.4.3")
+        .unwrap();
     c.execute("DROP TABLE configurazione").unwrap();
     c.execute("DELETE FROM db_info").unwrap();
-    c.restore(None, &file).unwrap();
-    assert_eq!(c.catalog(None).unwrap(), catalog);
+    c.maintenance().unwrap().restore(None, &file).unwrap();
+    assert_eq!(c.maintenance().unwrap().catalog(None).unwrap(), catalog);
     assert_eq!(rows_of(c.as_mut(), &db), rows);
 
-    let made = MadeScratch::new(&server, c.create_scratch(true).unwrap());
+    let made = MadeScratch::new(
+        &server,
+        c.maintenance().unwrap().create_scratch(true).unwrap(),
+    );
     let mut copy = connect(&made.url).unwrap();
-    assert_eq!(copy.catalog(None).unwrap(), catalog);
+    assert_eq!(copy.maintenance().unwrap().catalog(None).unwrap(), catalog);
     assert_eq!(rows_of(copy.as_mut(), &url_database(&made.url)), rows);
     c.unlock().unwrap();
 }

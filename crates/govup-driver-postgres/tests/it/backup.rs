@@ -108,7 +108,11 @@ fn public_comes_back_exactly_after_damage() {
 
     // As the engine does: the lock is taken first and still held during the restore.
     db.lock().unwrap();
-    let file = db.backup(None, &dir, "before-1.0.2").unwrap();
+    let file = db
+        .maintenance()
+        .unwrap()
+        .backup(None, &dir, "before-1.0.2")
+        .unwrap();
     assert_eq!(file, dir.join("before-1.0.2.pgdump"));
     assert!(file.is_file());
     assert!(!dir.join("before-1.0.2.pgdump.partial").exists());
@@ -117,7 +121,7 @@ fn public_comes_back_exactly_after_damage() {
     db.execute("COMMENT ON SCHEMA public IS 'changed'").unwrap();
     assert_ne!(snapshot(db.as_mut(), "public"), before);
 
-    db.restore(None, &file).unwrap();
+    db.maintenance().unwrap().restore(None, &file).unwrap();
     assert_eq!(snapshot(db.as_mut(), "public"), before);
     assert!(!table_exists(db.as_mut(), "public", "intruder"));
     assert_eq!(
@@ -168,13 +172,20 @@ fn a_named_schema_with_an_extension_comes_back_and_others_are_untouched() {
     let neighbour = snapshot(db.as_mut(), "Ord Ers_v1");
     let before = snapshot(db.as_mut(), name);
 
-    let file = db.backup(Some(name), &dir, "named").unwrap();
+    let file = db
+        .maintenance()
+        .unwrap()
+        .backup(Some(name), &dir, "named")
+        .unwrap();
     damage(db.as_mut(), name);
     db.execute(&format!("COMMENT ON SCHEMA {schema} IS 'changed'"))
         .unwrap();
     db.execute(&format!("REVOKE USAGE ON SCHEMA {schema} FROM PUBLIC"))
         .unwrap();
-    db.restore(Some(name), &file).unwrap();
+    db.maintenance()
+        .unwrap()
+        .restore(Some(name), &file)
+        .unwrap();
 
     let after = snapshot(db.as_mut(), name);
     assert_eq!(after.schema_props[1], Some("orders".into()));
@@ -203,9 +214,16 @@ fn a_dropped_schema_is_recreated_from_its_backup() {
     db.execute("CREATE SCHEMA app").unwrap();
     fill(db.as_mut(), "app");
     let before = snapshot(db.as_mut(), "app");
-    let file = db.backup(Some("app"), &dir, "app").unwrap();
+    let file = db
+        .maintenance()
+        .unwrap()
+        .backup(Some("app"), &dir, "app")
+        .unwrap();
     db.execute("DROP SCHEMA app CASCADE").unwrap();
-    db.restore(Some("app"), &file).unwrap();
+    db.maintenance()
+        .unwrap()
+        .restore(Some("app"), &file)
+        .unwrap();
     assert_eq!(snapshot(db.as_mut(), "app"), before);
 }
 
@@ -218,7 +236,11 @@ fn a_restore_that_would_drop_other_schemas_objects_changes_nothing() {
     db.execute("CREATE SCHEMA app").unwrap();
     db.execute("CREATE SCHEMA report").unwrap();
     fill(db.as_mut(), "app");
-    let file = db.backup(Some("app"), &dir, "app").unwrap();
+    let file = db
+        .maintenance()
+        .unwrap()
+        .backup(Some("app"), &dir, "app")
+        .unwrap();
     db.execute("CREATE VIEW report.customers AS SELECT code FROM app.customer")
         .unwrap();
     db.execute("CREATE TABLE report.visit (customer_id INTEGER REFERENCES app.customer (id))")
@@ -227,7 +249,11 @@ fn a_restore_that_would_drop_other_schemas_objects_changes_nothing() {
     let damaged = snapshot(db.as_mut(), "app");
     let report = snapshot(db.as_mut(), "report");
 
-    let err = db.restore(Some("app"), &file).unwrap_err();
+    let err = db
+        .maintenance()
+        .unwrap()
+        .restore(Some("app"), &file)
+        .unwrap_err();
     assert!(
         err.message
             .starts_with("cannot restore schema \"app\": dropping it would also drop ")
@@ -254,8 +280,16 @@ fn a_backup_of_another_schema_is_refused_before_anything_is_dropped() {
     db.execute("CREATE SCHEMA a").unwrap();
     db.execute("CREATE SCHEMA b").unwrap();
     db.execute("CREATE TABLE b.keep (x INTEGER)").unwrap();
-    let file = db.backup(Some("a"), &dir, "a").unwrap();
-    let err = db.restore(Some("b"), &file).unwrap_err();
+    let file = db
+        .maintenance()
+        .unwrap()
+        .backup(Some("a"), &dir, "a")
+        .unwrap();
+    let err = db
+        .maintenance()
+        .unwrap()
+        .restore(Some("b"), &file)
+        .unwrap_err();
     assert_eq!(
         err.message,
         format!(
@@ -267,12 +301,20 @@ fn a_backup_of_another_schema_is_refused_before_anything_is_dropped() {
 
     let missing = dir.join("missing.pgdump");
     assert_eq!(
-        db.restore(Some("b"), &missing).unwrap_err().message,
+        db.maintenance()
+            .unwrap()
+            .restore(Some("b"), &missing)
+            .unwrap_err()
+            .message,
         format!("backup file {} does not exist", missing.display())
     );
     let junk = dir.join("junk.pgdump");
     std::fs::write(&junk, "not an archive").unwrap();
-    let err = db.restore(Some("b"), &junk).unwrap_err();
+    let err = db
+        .maintenance()
+        .unwrap()
+        .restore(Some("b"), &junk)
+        .unwrap_err();
     assert!(
         err.message.starts_with(&format!(
             "pg_restore failed reading backup file {}: ",
@@ -290,20 +332,36 @@ fn backups_never_overwrite_and_name_a_missing_schema() {
     let scratch = ScratchDatabase::new(&server, "bk_errors");
     let dir = govup_testkit::scratch_dir("bk_errors");
     let mut db = connect(&scratch.url).unwrap();
-    let first = db.backup(None, &dir, "same").unwrap();
+    let first = db
+        .maintenance()
+        .unwrap()
+        .backup(None, &dir, "same")
+        .unwrap();
     let size = std::fs::metadata(&first).unwrap().len();
     assert_eq!(
-        db.backup(None, &dir, "same").unwrap_err().message,
+        db.maintenance()
+            .unwrap()
+            .backup(None, &dir, "same")
+            .unwrap_err()
+            .message,
         format!("backup file {} already exists", first.display())
     );
     assert_eq!(std::fs::metadata(&first).unwrap().len(), size);
     assert_eq!(
-        db.backup(Some("nope"), &dir, "nope").unwrap_err().message,
+        db.maintenance()
+            .unwrap()
+            .backup(Some("nope"), &dir, "nope")
+            .unwrap_err()
+            .message,
         "schema \"nope\" does not exist"
     );
     // A directory that does not exist yet is created.
     let nested = dir.join("a/b");
-    let file = db.backup(None, &nested, "x").unwrap();
+    let file = db
+        .maintenance()
+        .unwrap()
+        .backup(None, &nested, "x")
+        .unwrap();
     assert_eq!(file.parent(), Some(Path::new(&nested)));
 }
 
@@ -318,8 +376,8 @@ fn the_programs_get_the_password_from_the_environment() {
     let mut db = connect(&url).unwrap();
     db.execute("CREATE TABLE t (x INTEGER)").unwrap();
     db.execute("INSERT INTO t VALUES (1)").unwrap();
-    let file = db.backup(None, &dir, "pw").unwrap();
+    let file = db.maintenance().unwrap().backup(None, &dir, "pw").unwrap();
     db.execute("DROP TABLE t").unwrap();
-    db.restore(None, &file).unwrap();
+    db.maintenance().unwrap().restore(None, &file).unwrap();
     assert_eq!(one_cell(db.as_mut(), "SELECT x FROM t"), Some("1".into()));
 }

@@ -192,7 +192,11 @@ fn the_catalog_of_a_known_schema_is_exact_and_leaves_govup_history_out() {
     load(db.as_mut(), &scratch.name);
     let home = one_cell(db.as_mut(), "SHOW search_path");
 
-    let catalog = db.catalog(Some(&scratch.name)).unwrap();
+    let catalog = db
+        .maintenance()
+        .unwrap()
+        .catalog(Some(&scratch.name))
+        .unwrap();
     assert_eq!(catalog, expected());
     let everything = format!("{catalog:?}");
     assert!(!everything.contains("govup_history"), "{everything}");
@@ -204,7 +208,7 @@ fn the_catalog_of_a_known_schema_is_exact_and_leaves_govup_history_out() {
 
     // None means the session's current schema.
     db.use_schema(Some(&scratch.name)).unwrap();
-    assert_eq!(db.catalog(None).unwrap(), catalog);
+    assert_eq!(db.maintenance().unwrap().catalog(None).unwrap(), catalog);
     assert_eq!(
         one_cell(db.as_mut(), "SELECT current_schema()"),
         Some(scratch.name.clone())
@@ -220,8 +224,8 @@ fn one_structure_in_two_schemas_has_one_catalog() {
     load(db.as_mut(), &one.name);
     load(db.as_mut(), &two.name);
     let (a, b) = (
-        db.catalog(Some(&one.name)).unwrap(),
-        db.catalog(Some(&two.name)).unwrap(),
+        db.maintenance().unwrap().catalog(Some(&one.name)).unwrap(),
+        db.maintenance().unwrap().catalog(Some(&two.name)).unwrap(),
     );
     assert_eq!(diff(&a, &b, true), []);
 
@@ -231,7 +235,7 @@ fn one_structure_in_two_schemas_has_one_catalog() {
         DIALECT.quote_ident(&two.name)
     ))
     .unwrap();
-    let b = db.catalog(Some(&two.name)).unwrap();
+    let b = db.maintenance().unwrap().catalog(Some(&two.name)).unwrap();
     let differences = diff(&a, &b, false);
     assert_eq!(differences.len(), 1, "{differences:?}");
     assert_eq!(differences[0].object, "child.extra");
@@ -258,7 +262,11 @@ fn references_to_other_schemas_stay_qualified() {
     ))
     .unwrap();
     db.use_schema(None).unwrap();
-    let catalog = db.catalog(Some(&scratch.name)).unwrap();
+    let catalog = db
+        .maintenance()
+        .unwrap()
+        .catalog(Some(&scratch.name))
+        .unwrap();
     let fk = catalog.constraints.iter().next().unwrap();
     assert_eq!(
         fk.definition,
@@ -277,7 +285,11 @@ fn a_missing_schema_is_an_error() {
     let mut db = connect(&url).unwrap();
     let missing = govup_testkit::unique_name("nocatalog");
     assert_eq!(
-        db.catalog(Some(&missing)).unwrap_err().message,
+        db.maintenance()
+            .unwrap()
+            .catalog(Some(&missing))
+            .unwrap_err()
+            .message,
         format!("schema \"{missing}\" does not exist")
     );
 }
@@ -289,7 +301,11 @@ fn an_empty_schema_has_an_empty_catalog() {
     let mut db = connect(&url).unwrap();
     let table = DIALECT.qualify(Some(&scratch.name), "govup_history");
     db.execute(&DIALECT.history_ddl(&table)).unwrap();
-    let catalog = db.catalog(Some(&scratch.name)).unwrap();
+    let catalog = db
+        .maintenance()
+        .unwrap()
+        .catalog(Some(&scratch.name))
+        .unwrap();
     assert_eq!(catalog, Catalog::default());
     assert!(catalog.is_empty());
 }

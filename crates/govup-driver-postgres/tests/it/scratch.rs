@@ -77,7 +77,7 @@ fn a_copy_by_template_when_no_other_session_is_connected() {
     db.use_schema(Some("public")).unwrap();
     let session = backend(db.as_mut());
 
-    let url = db.create_scratch(true).unwrap();
+    let url = db.maintenance().unwrap().create_scratch(true).unwrap();
     let cleanup = DropDatabase::new(&server, &url);
     let name = format!("{}_govup_copy_{}_", source.name, std::process::id());
     assert!(
@@ -97,7 +97,7 @@ fn a_copy_by_template_when_no_other_session_is_connected() {
     assert_eq!(current_database(db.as_mut()), source.name);
     assert_faithful_and_independent(db.as_mut(), &url);
 
-    db.drop_scratch(&url).unwrap();
+    db.maintenance().unwrap().drop_scratch(&url).unwrap();
     assert!(!database_exists(db.as_mut(), &cleanup.name));
 }
 
@@ -110,7 +110,7 @@ fn a_copy_by_dump_while_another_session_is_connected() {
     let mut other = connect(&source.url).unwrap();
     let session = backend(db.as_mut());
 
-    let url = db.create_scratch(true).unwrap();
+    let url = db.maintenance().unwrap().create_scratch(true).unwrap();
     let cleanup = DropDatabase::new(&server, &url);
     assert_eq!(
         backend(db.as_mut()),
@@ -120,7 +120,7 @@ fn a_copy_by_dump_while_another_session_is_connected() {
     assert_eq!(one_cell(other.as_mut(), "SELECT 1"), Some("1".into()));
     assert_faithful_and_independent(db.as_mut(), &url);
 
-    db.drop_scratch(&url).unwrap();
+    db.maintenance().unwrap().drop_scratch(&url).unwrap();
     assert!(!database_exists(db.as_mut(), &cleanup.name));
 }
 
@@ -133,13 +133,13 @@ fn a_copy_while_holding_the_lock_keeps_the_session_and_the_lock() {
     db.lock().unwrap();
     let session = backend(db.as_mut());
 
-    let url = db.create_scratch(true).unwrap();
+    let url = db.maintenance().unwrap().create_scratch(true).unwrap();
     let _cleanup = DropDatabase::new(&server, &url);
     assert_eq!(backend(db.as_mut()), session);
     assert_eq!(govup_lock_holders(&source.url), 1);
     assert_faithful_and_independent(db.as_mut(), &url);
     db.unlock().unwrap();
-    db.drop_scratch(&url).unwrap();
+    db.maintenance().unwrap().drop_scratch(&url).unwrap();
 }
 
 #[test]
@@ -149,12 +149,15 @@ fn an_empty_scratch_database_is_empty() {
     let mut db = connect(&source.url).unwrap();
     fill(db.as_mut());
 
-    let url = db.create_scratch(false).unwrap();
+    let url = db.maintenance().unwrap().create_scratch(false).unwrap();
     let cleanup = DropDatabase::new(&server, &url);
     let name = format!("{}_govup_empty_{}_", source.name, std::process::id());
     assert!(url.starts_with(&with_database(&server, &name)), "{url}");
     let mut empty = connect(&url).unwrap();
-    assert_eq!(empty.catalog(None).unwrap(), Catalog::default());
+    assert_eq!(
+        empty.maintenance().unwrap().catalog(None).unwrap(),
+        Catalog::default()
+    );
     assert_eq!(
         one_cell(
             empty.as_mut(),
@@ -165,10 +168,10 @@ fn an_empty_scratch_database_is_empty() {
     );
     drop(empty);
 
-    db.drop_scratch(&url).unwrap();
+    db.maintenance().unwrap().drop_scratch(&url).unwrap();
     assert!(!database_exists(db.as_mut(), &cleanup.name));
     // Dropping it again is harmless.
-    db.drop_scratch(&url).unwrap();
+    db.maintenance().unwrap().drop_scratch(&url).unwrap();
 }
 
 #[test]
@@ -177,19 +180,27 @@ fn only_scratch_databases_on_this_server_are_dropped() {
     let source = ScratchDatabase::new(&server, "sc_refuse");
     let mut db = connect(&source.url).unwrap();
 
-    let err = db.drop_scratch(&source.url).unwrap_err();
+    let err = db
+        .maintenance()
+        .unwrap()
+        .drop_scratch(&source.url)
+        .unwrap_err();
     assert_eq!(
         err.message,
         format!(
             "refusing to drop database \"{}\": govup drops only the scratch databases it creates \
-             (<database>_govup_copy_<pid>_<n> or <database>_govup_empty_<pid>_<n>)",
+             (<database>_govup_<copy|empty>_<pid>_<n>)",
             source.name
         )
     );
     assert!(database_exists(db.as_mut(), &source.name));
 
     let elsewhere = "postgres://govup:s3cret@127.0.0.1:1/test_govup_copy_1_1";
-    let err = db.drop_scratch(elsewhere).unwrap_err();
+    let err = db
+        .maintenance()
+        .unwrap()
+        .drop_scratch(elsewhere)
+        .unwrap_err();
     assert!(
         err.message.starts_with(
             "refusing to drop database \"test_govup_copy_1_1\": postgres://govup:***@127.0.0.1:1/test_govup_copy_1_1 is not on the server of "
@@ -200,9 +211,9 @@ fn only_scratch_databases_on_this_server_are_dropped() {
 
     // A scratch database that is connected to is dropped anyway (a rehearsal may have died
     // with its session open).
-    let url = db.create_scratch(false).unwrap();
+    let url = db.maintenance().unwrap().create_scratch(false).unwrap();
     let cleanup = DropDatabase::new(&server, &url);
     let _left_open = connect(&url).unwrap();
-    db.drop_scratch(&url).unwrap();
+    db.maintenance().unwrap().drop_scratch(&url).unwrap();
     assert!(!database_exists(db.as_mut(), &cleanup.name));
 }

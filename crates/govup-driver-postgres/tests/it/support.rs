@@ -188,7 +188,7 @@ pub struct Snapshot {
 pub fn snapshot(db: &mut dyn Driver, schema: &str) -> Snapshot {
     let lit = DIALECT.quote_literal(schema);
     let ident = DIALECT.quote_ident(schema);
-    let catalog = db.catalog(Some(schema)).unwrap();
+    let catalog = db.maintenance().unwrap().catalog(Some(schema)).unwrap();
     let names = |db: &mut dyn Driver, sql: String| -> Vec<String> {
         db.query(&sql)
             .unwrap()

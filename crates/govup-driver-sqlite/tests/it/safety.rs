@@ -211,9 +211,12 @@ fn set_mode(path: &Path, mode: u32) {
 fn catalog_of_a_known_schema_is_exact() {
     let (dir, url) = scratch_db("sqlite_catalog");
     let mut db = open(&url);
-    assert_eq!(db.catalog(None).unwrap(), Catalog::default());
+    assert_eq!(
+        db.maintenance().unwrap().catalog(None).unwrap(),
+        Catalog::default()
+    );
     build(db.as_mut());
-    let catalog = db.catalog(None).unwrap();
+    let catalog = db.maintenance().unwrap().catalog(None).unwrap();
     assert_eq!(catalog, expected_catalog());
     assert!(table_exists(db.as_mut(), "govup_history"));
     assert!(table_exists(db.as_mut(), "sqlite_sequence"));
@@ -228,12 +231,15 @@ fn catalog_of_a_known_schema_is_exact() {
     more.tables.insert("extra".into());
     more.columns
         .insert(not_null(column("extra", "x", "INT", 1)));
-    assert_eq!(db.catalog(None).unwrap(), more);
+    assert_eq!(db.maintenance().unwrap().catalog(None).unwrap(), more);
     db.rollback().unwrap();
     db.unlock().unwrap();
-    assert_eq!(db.catalog(None).unwrap(), expected_catalog());
+    assert_eq!(
+        db.maintenance().unwrap().catalog(None).unwrap(),
+        expected_catalog()
+    );
 
-    let err = db.catalog(Some("main")).unwrap_err();
+    let err = db.maintenance().unwrap().catalog(Some("main")).unwrap_err();
     assert_eq!(
         err.message,
         "sqlite has no schemas: cannot use schema \"main\""
@@ -246,14 +252,18 @@ fn backup_then_damage_then_restore_under_the_lock_gives_back_everything() {
     let (dir, url) = scratch_db("sqlite_restore");
     let mut db = open(&url);
     build(db.as_mut());
-    let catalog = db.catalog(None).unwrap();
+    let catalog = db.maintenance().unwrap().catalog(None).unwrap();
     let rows = dump(db.as_mut());
 
     // As the engine does: lock, back up before the first write, then work.
     db.lock().unwrap();
     let backups = dir.join("backup/1.0.0");
     std::fs::create_dir_all(&backups).unwrap();
-    let file = db.backup(None, &backups, "c0-default").unwrap();
+    let file = db
+        .maintenance()
+        .unwrap()
+        .backup(None, &backups, "c0-default")
+        .unwrap();
     assert_eq!(file, backups.join("c0-default.sqlite"));
     assert_eq!(
         std::fs::read_dir(&backups).unwrap().count(),
@@ -278,11 +288,11 @@ fn backup_then_damage_then_restore_under_the_lock_gives_back_everything() {
     db.begin().unwrap();
     db.execute("CREATE TABLE half_done (x)").unwrap();
     db.rollback().unwrap();
-    assert_ne!(db.catalog(None).unwrap(), catalog);
+    assert_ne!(db.maintenance().unwrap().catalog(None).unwrap(), catalog);
     assert_ne!(dump(db.as_mut()), rows);
 
-    db.restore(None, &file).unwrap();
-    assert_eq!(db.catalog(None).unwrap(), catalog);
+    db.maintenance().unwrap().restore(None, &file).unwrap();
+    assert_eq!(db.maintenance().unwrap().catalog(None).unwrap(), catalog);
     assert_eq!(dump(db.as_mut()), rows);
     // The lock is still held, and the state machine goes on as before.
     assert_locked_elsewhere(&url);
@@ -295,7 +305,10 @@ fn backup_then_damage_then_restore_under_the_lock_gives_back_everything() {
 
     // Seen from a new connection, the file holds the backup.
     let mut reader = open(&url);
-    assert_eq!(reader.catalog(None).unwrap(), catalog);
+    assert_eq!(
+        reader.maintenance().unwrap().catalog(None).unwrap(),
+        catalog
+    );
     assert_eq!(dump(reader.as_mut()), rows);
     reader.lock().unwrap();
     reader.unlock().unwrap();
@@ -308,21 +321,25 @@ fn restore_rolls_back_work_still_open_and_works_without_the_lock() {
     let mut db = open(&url);
     build(db.as_mut());
     let rows = dump(db.as_mut());
-    let file = db.backup(None, &dir, "before").unwrap();
+    let file = db
+        .maintenance()
+        .unwrap()
+        .backup(None, &dir, "before")
+        .unwrap();
     db.execute("DELETE FROM tag").unwrap();
 
     // An engine transaction left open is rolled back, never committed.
     db.lock().unwrap();
     db.begin().unwrap();
     db.execute("DROP TABLE tag; DROP TABLE orders").unwrap();
-    db.restore(None, &file).unwrap();
+    db.maintenance().unwrap().restore(None, &file).unwrap();
     assert_eq!(dump(db.as_mut()), rows);
     assert_locked_elsewhere(&url);
     db.unlock().unwrap();
 
     // Without the lock: restored, and nothing is left holding a lock.
     db.execute("DELETE FROM tag; DELETE FROM customer").unwrap();
-    db.restore(None, &file).unwrap();
+    db.maintenance().unwrap().restore(None, &file).unwrap();
     assert_eq!(dump(db.as_mut()), rows);
     let mut other = open(&url);
     other.lock().unwrap();
@@ -338,7 +355,11 @@ fn restore_rolls_back_work_still_open_and_works_without_the_lock() {
         Some("1")
     );
 
-    let err = db.restore(Some("x"), &file).unwrap_err();
+    let err = db
+        .maintenance()
+        .unwrap()
+        .restore(Some("x"), &file)
+        .unwrap_err();
     assert_eq!(
         err.message,
         "sqlite has no schemas: cannot use schema \"x\""
@@ -352,7 +373,11 @@ fn a_bad_backup_file_is_refused_before_the_database_is_touched() {
     let path = path_of(&url).unwrap();
     let mut db = open(&url);
     build(db.as_mut());
-    let good = db.backup(None, &dir, "good").unwrap();
+    let good = db
+        .maintenance()
+        .unwrap()
+        .backup(None, &dir, "good")
+        .unwrap();
     db.execute("DELETE FROM tag; DELETE FROM orders WHERE line = 2")
         .unwrap();
     let rows = dump(db.as_mut());
@@ -374,7 +399,7 @@ fn a_bad_backup_file_is_refused_before_the_database_is_touched() {
         (&truncated, "malformed"),
         (&path, "is the database itself"),
     ] {
-        let err = db.restore(None, file).unwrap_err();
+        let err = db.maintenance().unwrap().restore(None, file).unwrap_err();
         assert!(!err.message.contains('\n'), "{err}");
         assert!(
             err.message.starts_with(&format!(
@@ -414,7 +439,11 @@ fn a_backup_holds_only_committed_work_and_never_overwrites() {
     writer
         .execute("INSERT INTO tag (label) VALUES ('other session')")
         .unwrap();
-    let file = db.backup(None, &dir, "while-writing").unwrap();
+    let file = db
+        .maintenance()
+        .unwrap()
+        .backup(None, &dir, "while-writing")
+        .unwrap();
     assert_eq!(dump_file(&file), committed);
     writer.rollback().unwrap();
 
@@ -422,7 +451,11 @@ fn a_backup_holds_only_committed_work_and_never_overwrites() {
     db.lock().unwrap();
     db.begin().unwrap();
     db.execute("DELETE FROM tag; DELETE FROM orders").unwrap();
-    let locked = db.backup(None, &dir, "under-lock").unwrap();
+    let locked = db
+        .maintenance()
+        .unwrap()
+        .backup(None, &dir, "under-lock")
+        .unwrap();
     assert_eq!(dump_file(&locked), committed);
     db.rollback().unwrap();
     db.unlock().unwrap();
@@ -446,16 +479,32 @@ fn a_backup_holds_only_committed_work_and_never_overwrites() {
 
     // An existing backup is never overwritten.
     db.execute("DELETE FROM tag").unwrap();
-    let err = db.backup(None, &dir, "under-lock").unwrap_err();
+    let err = db
+        .maintenance()
+        .unwrap()
+        .backup(None, &dir, "under-lock")
+        .unwrap_err();
     assert!(err.message.contains(&locked.display().to_string()), "{err}");
     assert!(err.message.contains("already exists"), "{err}");
     assert_eq!(dump_file(&locked), committed);
 
-    let err = db.backup(None, &dir.join("no/such"), "x").unwrap_err();
+    let err = db
+        .maintenance()
+        .unwrap()
+        .backup(None, &dir.join("no/such"), "x")
+        .unwrap_err();
     assert!(err.message.contains("no/such/x.sqlite"), "{err}");
-    assert!(db.backup(None, &dir, "../escape").is_err());
-    assert!(db.backup(None, &dir, "").is_err());
-    let err = db.backup(Some("tracing"), &dir, "s").unwrap_err();
+    assert!(db
+        .maintenance()
+        .unwrap()
+        .backup(None, &dir, "../escape")
+        .is_err());
+    assert!(db.maintenance().unwrap().backup(None, &dir, "").is_err());
+    let err = db
+        .maintenance()
+        .unwrap()
+        .backup(Some("tracing"), &dir, "s")
+        .unwrap_err();
     assert_eq!(
         err.message,
         "sqlite has no schemas: cannot use schema \"tracing\""
@@ -470,7 +519,7 @@ fn a_scratch_copy_is_the_committed_database_and_writing_it_leaves_the_original_a
     let path = path_of(&url).unwrap();
     let mut db = open(&url);
     build(db.as_mut());
-    let catalog = db.catalog(None).unwrap();
+    let catalog = db.maintenance().unwrap().catalog(None).unwrap();
     let rows = dump(db.as_mut());
     #[cfg(unix)]
     set_mode(&path, 0o640);
@@ -479,7 +528,7 @@ fn a_scratch_copy_is_the_committed_database_and_writing_it_leaves_the_original_a
     db.lock().unwrap();
     db.begin().unwrap();
     db.execute("DELETE FROM tag; DELETE FROM customer").unwrap();
-    let scratch_url = db.create_scratch(true).unwrap();
+    let scratch_url = db.maintenance().unwrap().create_scratch(true).unwrap();
     db.rollback().unwrap();
     db.unlock().unwrap();
 
@@ -499,7 +548,7 @@ fn a_scratch_copy_is_the_committed_database_and_writing_it_leaves_the_original_a
     assert_eq!(mode(&scratch), 0o640);
 
     let mut copy = open(&scratch_url);
-    assert_eq!(copy.catalog(None).unwrap(), catalog);
+    assert_eq!(copy.maintenance().unwrap().catalog(None).unwrap(), catalog);
     assert_eq!(dump(copy.as_mut()), rows);
     copy.lock().unwrap();
     copy.begin().unwrap();
@@ -512,14 +561,21 @@ fn a_scratch_copy_is_the_committed_database_and_writing_it_leaves_the_original_a
     assert_eq!(dump(db.as_mut()), rows);
 
     // Two scratch databases never share a file.
-    let second = db.create_scratch(true).unwrap();
+    let second = db.maintenance().unwrap().create_scratch(true).unwrap();
     assert_ne!(second, scratch_url);
-    db.drop_scratch(&second).unwrap();
+    db.maintenance().unwrap().drop_scratch(&second).unwrap();
 
-    db.drop_scratch(&scratch_url).unwrap();
+    db.maintenance()
+        .unwrap()
+        .drop_scratch(&scratch_url)
+        .unwrap();
     assert!(!scratch.exists());
     assert!(siblings(&scratch).iter().all(|s| !s.exists()));
-    let err = db.drop_scratch(&scratch_url).unwrap_err();
+    let err = db
+        .maintenance()
+        .unwrap()
+        .drop_scratch(&scratch_url)
+        .unwrap_err();
     assert!(err.message.contains("does not exist"), "{err}");
     assert_eq!(dump(db.as_mut()), rows);
     cleanup(&dir);
@@ -530,21 +586,27 @@ fn an_empty_scratch_database_is_empty() {
     let (dir, url) = scratch_db("sqlite_scratch_empty");
     let mut db = open(&url);
     build(db.as_mut());
-    let scratch_url = db.create_scratch(false).unwrap();
+    let scratch_url = db.maintenance().unwrap().create_scratch(false).unwrap();
     let scratch = path_of(&scratch_url).unwrap();
     assert!(
         file_name(&scratch).starts_with(&format!("test.db.govup-empty-{}-", std::process::id())),
         "{scratch_url}"
     );
     let mut empty = open(&scratch_url);
-    assert_eq!(empty.catalog(None).unwrap(), Catalog::default());
+    assert_eq!(
+        empty.maintenance().unwrap().catalog(None).unwrap(),
+        Catalog::default()
+    );
     assert_eq!(dump(empty.as_mut()), Rows::new());
     // It takes a patch like any database, and drop_scratch removes it with its journal files.
     empty.execute("PRAGMA journal_mode = WAL").unwrap();
     empty.execute("CREATE TABLE t (x)").unwrap();
     assert!(siblings(&scratch)[1].exists(), "a -wal file to clean up");
     drop(empty);
-    db.drop_scratch(&scratch_url).unwrap();
+    db.maintenance()
+        .unwrap()
+        .drop_scratch(&scratch_url)
+        .unwrap();
     assert!(!scratch.exists());
     assert!(siblings(&scratch).iter().all(|s| !s.exists()));
     assert!(table_exists(db.as_mut(), "customer"));
@@ -582,6 +644,8 @@ fn drop_scratch_deletes_nothing_govup_did_not_create() {
         (&not_sqlite, "not an sqlite database"),
     ] {
         let err = db
+            .maintenance()
+            .unwrap()
             .drop_scratch(&format!("sqlite:{}", victim.display()))
             .unwrap_err();
         assert!(
@@ -592,7 +656,11 @@ fn drop_scratch_deletes_nothing_govup_did_not_create() {
         assert!(err.message.contains(why), "{err} should say {why}");
         assert!(victim.exists(), "{} was deleted", victim.display());
     }
-    let err = db.drop_scratch("postgres://u:pw@h/db").unwrap_err();
+    let err = db
+        .maintenance()
+        .unwrap()
+        .drop_scratch("postgres://u:pw@h/db")
+        .unwrap_err();
     assert!(err.message.starts_with("invalid sqlite url"), "{err}");
     assert!(table_exists(db.as_mut(), "t"));
     cleanup(&dir);
@@ -604,11 +672,11 @@ fn wal_databases_back_up_restore_and_copy() {
     let mut db = open(&url);
     db.execute("PRAGMA journal_mode = WAL").unwrap();
     build(db.as_mut());
-    let catalog = db.catalog(None).unwrap();
+    let catalog = db.maintenance().unwrap().catalog(None).unwrap();
     let rows = dump(db.as_mut());
 
     db.lock().unwrap();
-    let file = db.backup(None, &dir, "wal").unwrap();
+    let file = db.maintenance().unwrap().backup(None, &dir, "wal").unwrap();
     // The backup of a WAL database is still one self-contained file in rollback mode.
     assert_eq!(std::fs::read(&file).unwrap()[18], 1);
     assert!(siblings(&file).iter().all(|s| !s.exists()));
@@ -616,10 +684,10 @@ fn wal_databases_back_up_restore_and_copy() {
     db.execute("DROP TABLE tag; DROP TABLE orders").unwrap();
     db.execute("DELETE FROM customer").unwrap();
     db.commit().unwrap();
-    db.restore(None, &file).unwrap();
+    db.maintenance().unwrap().restore(None, &file).unwrap();
     assert_locked_elsewhere(&url);
     db.unlock().unwrap();
-    assert_eq!(db.catalog(None).unwrap(), catalog);
+    assert_eq!(db.maintenance().unwrap().catalog(None).unwrap(), catalog);
     assert_eq!(dump(db.as_mut()), rows);
     assert_eq!(
         scalar(db.as_mut(), "PRAGMA journal_mode").as_deref(),
@@ -630,12 +698,15 @@ fn wal_databases_back_up_restore_and_copy() {
     assert_eq!(dump(reader.as_mut()), rows);
     drop(reader);
 
-    let scratch_url = db.create_scratch(true).unwrap();
+    let scratch_url = db.maintenance().unwrap().create_scratch(true).unwrap();
     let mut copy = open(&scratch_url);
     assert_eq!(dump(copy.as_mut()), rows);
     copy.execute("DELETE FROM tag").unwrap();
     drop(copy);
-    db.drop_scratch(&scratch_url).unwrap();
+    db.maintenance()
+        .unwrap()
+        .drop_scratch(&scratch_url)
+        .unwrap();
     let scratch = path_of(&scratch_url).unwrap();
     assert!(!scratch.exists());
     assert!(siblings(&scratch).iter().all(|s| !s.exists()));

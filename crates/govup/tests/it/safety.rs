@@ -27,7 +27,7 @@ fn any_connect(url: &str) -> Box<dyn Driver> {
 
 fn snapshot(url: &str) -> Snapshot {
     let mut db = any_connect(url);
-    let catalog = db.catalog(None).unwrap();
+    let catalog = db.maintenance().unwrap().catalog(None).unwrap();
     let mut rows = BTreeMap::new();
     for table in &catalog.tables {
         let mut all: Vec<String> = db
