@@ -4,6 +4,9 @@
 //! The rule everywhere: a test that needs something absent prints why it skips, and under
 //! `CI=true` it fails instead. This crate is only ever a dev-dependency.
 
+#[cfg(feature = "fake")]
+pub mod fake;
+
 use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 
