@@ -9,13 +9,7 @@ use sqlparser::parser::Parser;
 
 /// The splitter `govup apply` uses for `db`, when govup has one.
 pub fn splitter(db: DbType) -> Option<&'static dyn Dialect> {
-    match db {
-        DbType::Postgresql => Some(&govup_sql::postgres::DIALECT),
-        DbType::Mysql => Some(&govup_sql::mysql::DIALECT),
-        DbType::Oracle => Some(&govup_sql::oracle::DIALECT),
-        DbType::Sqlite => Some(&govup_sql::sqlite::DIALECT),
-        DbType::Sqlserver | DbType::Db2 | DbType::Hsql => None,
-    }
+    govup_sql::dialect_for(db.folder())
 }
 
 /// The `sqlparser` dialect for `db`, for the database types that have both a splitter and a
@@ -146,6 +140,17 @@ fn parser_message(raw: &str) -> (String, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_type_govup_connects_to_splits_with_its_own_dialect() {
+        for db in DbType::ALL {
+            match splitter(db) {
+                Some(dialect) => assert_eq!(dialect.name(), db.folder()),
+                None => assert!(db.schemes().is_empty(), "{db} has schemes but no dialect"),
+            }
+        }
+        assert_eq!(govup_sql::DIALECTS.len(), 4);
+    }
 
     fn codes(db: DbType, sql: &str) -> Vec<(&'static str, Option<u32>)> {
         check_sql(db, sql.as_bytes())

@@ -20,6 +20,20 @@ mod tx_control;
 #[cfg(test)]
 mod conformance;
 
+/// Every dialect govup has, the one list: each is found by its name, which is the tree folder
+/// of its database type (`govup_planner::DbType::folder`).
+pub const DIALECTS: [&dyn Dialect; 4] = [
+    &postgres::DIALECT,
+    &mysql::DIALECT,
+    &oracle::DIALECT,
+    &sqlite::DIALECT,
+];
+
+/// The dialect of the database type whose tree folder is `folder`; None where govup has none.
+pub fn dialect_for(folder: &str) -> Option<&'static dyn Dialect> {
+    DIALECTS.iter().copied().find(|d| d.name() == folder)
+}
+
 /// One statement of a patch, without its terminator, and the 1-based line where it starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Statement {
