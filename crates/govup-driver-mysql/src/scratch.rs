@@ -224,19 +224,8 @@ mod tests {
         ] {
             assert!(FORM.parse(&name).is_some(), "{name}");
         }
-        for name in [
-            "govway",
-            "test",
-            "_govup_copy_1_2",
-            "govway_govup_copy_1_",
-            "govway_govup_copy__2",
-            "govway_govup_other_1_2",
-            "govway_govup_copy_1_2x",
-            "govway_govupcopy_1_2",
-            "govway_xgovup_copy_1_2",
-        ] {
-            assert!(FORM.parse(name).is_none(), "{name}");
-        }
+        // What is not a scratch name is `ScratchForm`'s to refuse (its tests, on this very form).
+        assert!(FORM.parse("govway").is_none());
     }
 
     #[test]

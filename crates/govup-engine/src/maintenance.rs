@@ -257,13 +257,9 @@ mod tests {
             FILE.build("db.sqlite", ScratchKind::Empty, 1, 2),
             "db.sqlite.govup-empty-1-2.sqlite"
         );
-        assert_eq!(
-            SERVER.build("govway", ScratchKind::Copy, 4242, 0),
-            "govway_govup_copy_4242_0"
-        );
-        assert!(SERVER
-            .parse_of("other", "govway_govup_copy_4242_0")
-            .is_none());
+        let name = SERVER.build("orders", ScratchKind::Copy, 9, 0);
+        assert_eq!(name, "orders_govup_copy_9_0");
+        assert!(SERVER.parse_of("other", &name).is_none());
     }
 
     #[test]
