@@ -3,6 +3,11 @@
 //!
 //! The rule everywhere: a test that needs something absent prints why it skips, and under
 //! `CI=true` it fails instead. This crate is only ever a dev-dependency.
+//!
+//! With feature `fake`, [`fake`] is a scriptable fake database (capability switches, a failure or
+//! a kill at statement N, a log) on which the engine's tests run every transaction mode and resume
+//! path without a server. It does not stand in for the live-server tests: it knows no SQL beyond
+//! what the engine sends about `govup_history`.
 
 #[cfg(feature = "fake")]
 pub mod fake;
