@@ -117,6 +117,7 @@ mod tests {
             status: Status::Applied,
             error_text: Some("caffè".into()),
             govup_version: "0.1.0".into(),
+            repair: None,
         }
     }
 

@@ -397,6 +397,7 @@ impl Executor<'_, '_> {
             status,
             error_text: None,
             govup_version: self.opts.govup_version.clone(),
+            repair: None,
         }
     }
 

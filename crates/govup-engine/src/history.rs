@@ -5,7 +5,10 @@
 
 use crate::driver::{DbError, Dialect, Driver};
 
-pub use govup_sql::history::{create_table_sql, standard_type, ColumnType, COLUMNS, SCHEMA, TABLE};
+pub use govup_sql::history::{
+    create_table_sql, standard_type, ColumnType, COLUMNS, REPAIR_COLUMNS, REPAIR_SCHEMA, SCHEMA,
+    TABLE,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Status {
@@ -13,6 +16,9 @@ pub enum Status {
     Failed,
     /// Some statements ran; `statements_done` says how many.
     Partial,
+    /// `govup repair --forget`: the row stays as an audit trail, and the engine treats the patch
+    /// as never run (it runs again from its first statement when its step is planned).
+    Forgotten,
 }
 
 impl Status {
@@ -21,6 +27,7 @@ impl Status {
             Status::Applied => "applied",
             Status::Failed => "failed",
             Status::Partial => "partial",
+            Status::Forgotten => "forgotten",
         }
     }
 
@@ -29,6 +36,7 @@ impl Status {
             "applied" => Some(Status::Applied),
             "failed" => Some(Status::Failed),
             "partial" => Some(Status::Partial),
+            "forgotten" => Some(Status::Forgotten),
             _ => None,
         }
     }
@@ -67,6 +75,41 @@ pub struct Row {
     pub status: Status,
     pub error_text: Option<String>,
     pub govup_version: String,
+    /// The last `govup repair` of this row; None when none touched it (or the table predates
+    /// the repair columns).
+    pub repair: Option<Repair>,
+}
+
+/// What `govup repair` did to a row, by whom, when and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Repair {
+    pub at: String,
+    pub by: String,
+    pub reason: String,
+    pub action: RepairAction,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RepairAction {
+    MarkApplied,
+    Forget,
+}
+
+impl RepairAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RepairAction::MarkApplied => "mark-applied",
+            RepairAction::Forget => "forget",
+        }
+    }
+
+    fn parse(s: &str) -> Option<RepairAction> {
+        match s {
+            "mark-applied" => Some(RepairAction::MarkApplied),
+            "forget" => Some(RepairAction::Forget),
+            _ => None,
+        }
+    }
 }
 
 /// The history table of one schema on one connection.
@@ -99,16 +142,72 @@ impl<'d> Table<'d> {
         db.execute(&self.dialect.history_ddl(&self.name))
     }
 
-    /// Every row; an absent table reads as no rows.
+    /// The table's column names, lower-case; empty when the table does not exist.
+    pub fn columns(&self, db: &mut dyn Driver) -> Result<Vec<String>, DbError> {
+        Ok(db
+            .query(&self.dialect.history_columns_sql(self.schema.as_deref()))?
+            .into_iter()
+            .filter_map(|mut cells| cells.drain(..).next().flatten())
+            .map(|c| c.trim().to_ascii_lowercase())
+            .collect())
+    }
+
+    /// Every row; an absent table reads as no rows. A table older than the repair columns
+    /// reads with no repairs.
     pub fn read(&self, db: &mut dyn Driver) -> Result<Vec<Row>, DbError> {
-        if !self.exists(db)? {
+        let present = self.columns(db)?;
+        if present.is_empty() {
             return Ok(vec![]);
         }
-        let sql = format!("SELECT {} FROM {}", COLUMNS.join(", "), self.name);
+        let repairs = REPAIR_COLUMNS
+            .iter()
+            .all(|c| present.iter().any(|p| p == c));
+        let mut select: Vec<&str> = COLUMNS.to_vec();
+        if repairs {
+            select.extend(REPAIR_COLUMNS);
+        }
+        let sql = format!("SELECT {} FROM {}", select.join(", "), self.name);
         db.query(&sql)?
             .into_iter()
             .map(|cells| parse_row(&cells))
             .collect()
+    }
+
+    /// Adds the repair columns a table created by an older govup lacks (columns are only ever
+    /// added, never changed).
+    pub fn add_repair_columns(&self, db: &mut dyn Driver) -> Result<(), DbError> {
+        let present = self.columns(db)?;
+        for (name, ty) in REPAIR_SCHEMA {
+            if !present.iter().any(|p| p == name) {
+                db.execute(&self.dialect.history_add_column_sql(&self.name, name, ty))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a repair on the row of `path`: its new status, the sha256 it now stands for,
+    /// and who, when and why. The row's run columns (times, counts, error) stay as the run left
+    /// them, as the record of what happened before the repair.
+    pub fn repair_sql(
+        &self,
+        path: &str,
+        status: Status,
+        sha256: &str,
+        statements_done: i64,
+        repair: &Repair,
+    ) -> String {
+        let d = self.dialect;
+        format!(
+            "UPDATE {} SET status = {}, sha256 = {}, statements_done = {statements_done}, repaired_at = {}, repaired_by = {}, repair_reason = {}, repair_action = {} WHERE patch_path = {}",
+            self.name,
+            d.quote_literal(status.as_str()),
+            d.quote_literal(sha256),
+            d.quote_literal(&repair.at),
+            d.quote_literal(&repair.by),
+            d.quote_literal(&repair.reason),
+            d.quote_literal(repair.action.as_str()),
+            d.quote_literal(path),
+        )
     }
 
     /// One INSERT of several rows.
@@ -230,7 +329,7 @@ pub fn check(rows: &[Row], at: Option<govup_planner::Level>) -> Result<(), crate
                 "{done} of {total} statements done cannot happen"
             )));
         }
-        if row.status == Status::Applied {
+        if matches!(row.status, Status::Applied | Status::Forgotten) {
             continue;
         }
         let step_target = row
@@ -274,7 +373,7 @@ pub fn cells(row: &Row) -> Vec<Option<String>> {
 
 fn parse_row(cells: &[Option<String>]) -> Result<Row, DbError> {
     let bad = |what: &str| DbError::new(format!("{TABLE} has an unreadable row: {what}"));
-    if cells.len() != COLUMNS.len() {
+    if cells.len() != COLUMNS.len() && cells.len() != COLUMNS.len() + REPAIR_COLUMNS.len() {
         return Err(bad("wrong number of columns"));
     }
     let text = |i: usize| cells[i].clone().ok_or_else(|| bad(COLUMNS[i]));
@@ -302,7 +401,21 @@ fn parse_row(cells: &[Option<String>]) -> Result<Row, DbError> {
         status: Status::parse(text(13)?.trim()).ok_or_else(|| bad("status"))?,
         error_text: cells[14].clone(),
         govup_version: text(15)?,
+        repair: parse_repair(cells.get(16..).unwrap_or(&[])),
     })
+}
+
+/// The repair columns (at, by, reason, action); a row no repair touched has none.
+fn parse_repair(cells: &[Option<String>]) -> Option<Repair> {
+    match cells {
+        [Some(at), by, reason, Some(action)] => Some(Repair {
+            at: at.clone(),
+            by: by.clone().unwrap_or_default(),
+            reason: reason.clone().unwrap_or_default(),
+            action: RepairAction::parse(action.trim())?,
+        }),
+        _ => None,
+    }
 }
 
 /// The current time as history records it: UTC, milliseconds, ISO 8601.

@@ -41,6 +41,7 @@ pub mod origin;
 mod policy;
 mod prepare;
 pub mod rehearse;
+pub mod repair;
 mod session;
 pub mod status;
 pub mod url;

@@ -127,6 +127,7 @@ mod tests {
             status,
             error_text: None,
             govup_version: String::new(),
+            repair: None,
         }
     }
 

@@ -5,7 +5,7 @@
 use crate::driver::{Dialect, Statement};
 use crate::error::ApplyError;
 use crate::events::{Outcome, PatchReport};
-use crate::history::{Kind, Row};
+use crate::history::{Kind, Row, Status};
 use crate::job::{Job, Options};
 use crate::origin::Source;
 use crate::policy::TxPolicy;
@@ -286,7 +286,8 @@ fn resume_at(
     policy: TxPolicy,
     opts: &Options,
 ) -> Result<usize, ApplyError> {
-    let Some(row) = previous else {
+    // A forgotten row runs again from its first statement, whatever it recorded as done.
+    let Some(row) = previous.filter(|r| r.status != Status::Forgotten) else {
         return Ok(0);
     };
     let done = usize::try_from(row.statements_done).unwrap_or(0);

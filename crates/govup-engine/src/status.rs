@@ -17,6 +17,8 @@ pub struct DbStatus {
     pub unfinished: Vec<(Target, Row)>,
     /// Patches and info-patches recorded as applied, over every schema.
     pub applied: usize,
+    /// Those applied rows, with the schema they are in (to check them against a tree).
+    pub applied_rows: Vec<(Target, Row)>,
 }
 
 /// Reads the history of every schema the map upgrades, and `db_info` when there is none.
@@ -25,13 +27,17 @@ pub fn status(conns: &mut Connections, map: &SchemaMap) -> Result<DbStatus, Appl
     let histories = Histories::read(conns, &targets)?;
     let version = origin::detect(conns, &targets, |t| &histories.of(t).rows)?;
     let mut unfinished = Vec::new();
+    let mut applied_rows = Vec::new();
     for target in &targets {
+        let rows = &histories.of(target).rows;
         unfinished.extend(
-            histories
-                .of(target)
-                .rows
-                .iter()
-                .filter(|r| r.status != Status::Applied)
+            rows.iter()
+                .filter(|r| matches!(r.status, Status::Failed | Status::Partial))
+                .map(|r| (target.clone(), r.clone())),
+        );
+        applied_rows.extend(
+            rows.iter()
+                .filter(|r| r.status == Status::Applied)
                 .map(|r| (target.clone(), r.clone())),
         );
     }
@@ -39,19 +45,27 @@ pub fn status(conns: &mut Connections, map: &SchemaMap) -> Result<DbStatus, Appl
         recorded: histories.rows().count(),
         version,
         unfinished,
-        applied: histories
-            .rows()
-            .filter(|r| r.status == Status::Applied)
-            .count(),
+        applied: applied_rows.len(),
+        applied_rows,
     })
 }
 
 /// The steps that an apply to the newest version of `tree` would run on a database at `at`, in
 /// route order. A lateral move is planned, not refused: status only reports.
 pub fn pending(tree: &Loaded, db: DbType, at: &Version) -> Result<Vec<String>, PlanError> {
+    pending_to(tree, db, at, &tree.newest().unwrap_or_else(|| at.clone()))
+}
+
+/// Like [`pending`], to the version `to` (`govup status --to`).
+pub fn pending_to(
+    tree: &Loaded,
+    db: DbType,
+    at: &Version,
+    to: &Version,
+) -> Result<Vec<String>, PlanError> {
     let request = Request {
         from: at.clone(),
-        to: tree.newest().unwrap_or_else(|| at.clone()),
+        to: to.clone(),
         allow_lateral: true,
     };
     let planned = plan(&Contents::new(&tree.tree, &tree.graph, db), &request)?;

@@ -38,6 +38,23 @@ pub const SCHEMA: [(&str, ColumnType, bool); 16] = [
     ("govup_version", ColumnType::Text(40), true),
 ];
 
+/// The columns a repair writes (`govup repair`), added after the first release of the table:
+/// nullable, NULL on every row no repair touched. A table created before them gets them through
+/// [`REPAIR_SCHEMA`]'s `ALTER TABLE ... ADD` on the first repair; reads treat them as NULL until then.
+pub const REPAIR_SCHEMA: [(&str, ColumnType); 4] = [
+    ("repaired_at", ColumnType::Text(40)),
+    ("repaired_by", ColumnType::Text(255)),
+    ("repair_reason", ColumnType::LongText),
+    ("repair_action", ColumnType::Text(20)),
+];
+
+pub const REPAIR_COLUMNS: [&str; 4] = [
+    REPAIR_SCHEMA[0].0,
+    REPAIR_SCHEMA[1].0,
+    REPAIR_SCHEMA[2].0,
+    REPAIR_SCHEMA[3].0,
+];
+
 pub const COLUMNS: [&str; 16] = {
     let mut names = [""; 16];
     let mut i = 0;
@@ -79,6 +96,11 @@ pub fn create_table_sql(
                 if *not_null { " NOT NULL" } else { " NULL" }
             )
         })
+        .chain(
+            REPAIR_SCHEMA
+                .iter()
+                .map(|(name, ty)| format!("  {name} {} NULL", type_name(*ty))),
+        )
         .collect();
     lines.push("  PRIMARY KEY (patch_path)".into());
     format!("{create} {table} (\n{}\n){options}", lines.join(",\n"))

@@ -99,6 +99,14 @@ pub trait Dialect: Sync {
     /// connection's default schema).
     fn history_exists_sql(&self, schema: Option<&str>) -> String;
 
+    /// A query listing the column names of `govup_history` in `schema` (None: the connection's
+    /// default schema), one per row; no rows when the table does not exist.
+    fn history_columns_sql(&self, schema: Option<&str>) -> String;
+
+    /// The `ALTER TABLE` that adds a nullable history column to an existing `table` (qualified
+    /// and quoted), in this dialect's types.
+    fn history_add_column_sql(&self, table: &str, column: &str, ty: history::ColumnType) -> String;
+
     /// Whether a statement only changes rows: it neither commits on its own nor changes the
     /// schema. Where DDL commits on its own, the engine puts consecutive patches of only such
     /// statements in one transaction.

@@ -67,6 +67,23 @@ impl Dialect for MySql {
         )
     }
 
+    fn history_columns_sql(&self, schema: Option<&str>) -> String {
+        let schema = match schema {
+            Some(s) => self.quote_literal(s),
+            None => "DATABASE()".to_string(),
+        };
+        format!(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = {schema} AND table_name = 'govup_history' ORDER BY ordinal_position"
+        )
+    }
+
+    fn history_add_column_sql(&self, table: &str, column: &str, ty: history::ColumnType) -> String {
+        format!(
+            "ALTER TABLE {table} ADD COLUMN {column} {} NULL",
+            history::standard_type(ty, "MEDIUMTEXT")
+        )
+    }
+
     fn quote_ident(&self, ident: &str) -> String {
         format!("`{}`", ident.replace('`', "``"))
     }

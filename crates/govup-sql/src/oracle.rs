@@ -40,6 +40,16 @@ pub fn quote_exact(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
 }
 
+fn type_name(t: ColumnType) -> String {
+    match t {
+        ColumnType::Text(n) => format!("VARCHAR2({n})"),
+        ColumnType::Fixed(n) => format!("CHAR({n})"),
+        ColumnType::Int => "NUMBER(10)".into(),
+        ColumnType::BigInt => "NUMBER(19)".into(),
+        ColumnType::LongText => "CLOB".into(),
+    }
+}
+
 fn plain_literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
@@ -66,18 +76,22 @@ impl Dialect for Oracle {
         // Oracle before 23c has no IF NOT EXISTS; the engine creates the table only when it is
         // missing. Column names stay unquoted so that Oracle stores them upper-case, which is what
         // both the engine's unquoted references and `quote_ident` resolve to.
-        history::create_table_sql(
-            "CREATE TABLE",
-            table,
-            |t| match t {
-                ColumnType::Text(n) => format!("VARCHAR2({n})"),
-                ColumnType::Fixed(n) => format!("CHAR({n})"),
-                ColumnType::Int => "NUMBER(10)".into(),
-                ColumnType::BigInt => "NUMBER(19)".into(),
-                ColumnType::LongText => "CLOB".into(),
-            },
-            "",
+        history::create_table_sql("CREATE TABLE", table, type_name, "")
+    }
+
+    fn history_columns_sql(&self, schema: Option<&str>) -> String {
+        let owner = match schema {
+            Some(s) => plain_literal(&canonical_ident(s)),
+            None => "SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA')".to_string(),
+        };
+        let table = plain_literal(&canonical_ident(crate::history::TABLE));
+        format!(
+            "SELECT LOWER(column_name) FROM all_tab_columns WHERE owner = {owner} AND table_name = {table} ORDER BY column_id"
         )
+    }
+
+    fn history_add_column_sql(&self, table: &str, column: &str, ty: ColumnType) -> String {
+        format!("ALTER TABLE {table} ADD ({column} {} NULL)", type_name(ty))
     }
 
     fn history_exists_sql(&self, schema: Option<&str>) -> String {

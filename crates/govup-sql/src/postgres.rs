@@ -56,6 +56,28 @@ impl Dialect for Postgres {
         )
     }
 
+    fn history_columns_sql(&self, schema: Option<&str>) -> String {
+        let namespace = match schema {
+            Some(s) => self.quote_literal(s),
+            None => "current_schema()".to_string(),
+        };
+        format!(
+            "SELECT a.attname FROM pg_catalog.pg_attribute a \
+             JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = {namespace} AND c.relname = 'govup_history' \
+             AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped \
+             ORDER BY a.attnum"
+        )
+    }
+
+    fn history_add_column_sql(&self, table: &str, column: &str, ty: history::ColumnType) -> String {
+        format!(
+            "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} {} NULL",
+            history::standard_type(ty, "TEXT")
+        )
+    }
+
     fn quote_literal(&self, text: &str) -> String {
         // PostgreSQL text cannot hold NUL at all; dropping it beats failing to record an error.
         let text = text.replace('\0', "");

@@ -33,15 +33,16 @@ impl Dialect for Sqlite {
     }
 
     fn history_ddl(&self, table: &str) -> String {
-        history::create_table_sql(
-            "CREATE TABLE IF NOT EXISTS",
-            table,
-            |t| match t {
-                ColumnType::Text(_) | ColumnType::Fixed(_) | ColumnType::LongText => "TEXT".into(),
-                ColumnType::Int | ColumnType::BigInt => "INTEGER".into(),
-            },
-            "",
-        )
+        history::create_table_sql("CREATE TABLE IF NOT EXISTS", table, type_name, "")
+    }
+
+    fn history_columns_sql(&self, schema: Option<&str>) -> String {
+        let schema = self.quote_literal(schema.unwrap_or("main"));
+        format!("SELECT name FROM pragma_table_info('govup_history', {schema})")
+    }
+
+    fn history_add_column_sql(&self, table: &str, column: &str, ty: ColumnType) -> String {
+        format!("ALTER TABLE {table} ADD COLUMN {column} {}", type_name(ty))
     }
 
     fn history_exists_sql(&self, schema: Option<&str>) -> String {
@@ -52,6 +53,13 @@ impl Dialect for Sqlite {
             None => "sqlite_master".to_string(),
         };
         format!("SELECT 1 FROM {catalogue} WHERE type='table' AND name='govup_history'")
+    }
+}
+
+fn type_name(t: ColumnType) -> String {
+    match t {
+        ColumnType::Text(_) | ColumnType::Fixed(_) | ColumnType::LongText => "TEXT".into(),
+        ColumnType::Int | ColumnType::BigInt => "INTEGER".into(),
     }
 }
 

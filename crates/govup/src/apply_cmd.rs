@@ -46,7 +46,12 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<()> {
                     render_json_failure(&setup, args.dry_run, &done, &failure)?
                 );
             }
-            return Err(failure.into());
+            return Err(if json {
+                failure.json_printed()
+            } else {
+                failure
+            }
+            .into());
         }
     };
     report
@@ -263,6 +268,7 @@ fn render_summary(report: &Report) -> String {
     }
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED);
+    crate::tables::fit(&mut table);
     table.set_header([
         "steps",
         "patches applied",
@@ -472,6 +478,8 @@ struct JsonError<'a> {
     exit_code: u8,
 }
 
+use govup_engine::url::redact;
+
 fn render_json_failure(
     setup: &Setup,
     dry_run: bool,
@@ -490,8 +498,12 @@ fn render_json_failure(
         info_patches: c.infos,
         warnings: &setup.loaded.warnings,
         error: JsonError {
-            message: &failure.headline,
-            details: &failure.details,
+            message: &redact(&failure.headline),
+            details: &failure
+                .details
+                .iter()
+                .map(|d| redact(d))
+                .collect::<Vec<_>>(),
             exit_code: failure.exit as u8,
         },
     };

@@ -13,8 +13,24 @@ use std::path::PathBuf;
     propagate_version = true
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub output: OutputArgs,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Options every verb takes: how much to print, in colour or not, how wide.
+#[derive(Args, Debug)]
+pub struct OutputArgs {
+    /// Print nothing but a failing command's error (the exit code tells the rest)
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+    /// Colour errors, warnings and skips: auto (on a terminal, unless NO_COLOR is set), always, never
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = crate::output::ColorWhen::Auto, global = true)]
+    pub color: crate::output::ColorWhen,
+    /// Print tables at their full width even when the terminal is narrower
+    #[arg(long, global = true)]
+    pub wide: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -47,6 +63,16 @@ pub enum Command {
     /// Show the version a database is at, and the steps pending in a tree
     #[command(after_help = "Example:\n  govup status --url sqlite:orders.db --dir sql-samples")]
     Status(StatusArgs),
+    /// List every row of govup_history in every schema, in run order, with repairs
+    #[command(
+        after_help = "Example:\n  govup history --url postgres://govway@db/govway --format json"
+    )]
+    History(HistoryArgs),
+    /// Change one history row after a manual fix: mark a failed patch applied, or forget one
+    #[command(
+        after_help = "Examples:\n  govup repair --url sqlite:orders.db --dir sql-samples --patch upgrade_1.0.0_to_1.1.0/sqlite/b.sql --mark-applied --reason \"column added by hand\"\n  govup repair --schema-map map.toml --dir TREE --patch PATH --forget --reason \"reverted by hand\""
+    )]
+    Repair(RepairArgs),
     /// Draw the version DAG of a tree: minor steps, crossings, baselines (dashed)
     #[command(after_help = "Example:\n  govup graph --dir sql-samples --format mermaid")]
     Graph(GraphArgs),
@@ -200,9 +226,70 @@ pub struct StatusArgs {
     /// Which database folder of the tree to use (default: from the URL scheme)
     #[arg(long, value_name = "DBTYPE")]
     pub db: Option<DbType>,
-    /// An upgrade tree: also list the steps pending to its newest version
+    /// An upgrade tree: also list the steps pending to its newest version, and check every
+    /// applied patch's checksum against it
     #[arg(long, value_name = "TREE")]
     pub dir: Option<PathBuf>,
+    /// The version the database should be at (default: the tree's newest)
+    #[arg(long, value_name = "VERSION", requires = "dir")]
+    pub to: Option<ToVersion>,
+    /// Exit 1 unless the database is at the tree's newest version (or --to), with nothing
+    /// failed, partial or drifted
+    #[arg(long)]
+    pub exit_code: bool,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    #[command(flatten)]
+    pub read: crate::tree_input::TreeReadArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct HistoryArgs {
+    /// The database: postgres://, mysql://, mariadb://, oracle://, sqlite:PATH
+    #[arg(long, value_name = "URL", required_unless_present = "schema_map")]
+    pub url: Option<String>,
+    /// The installation's map.toml: every schema it names is read
+    #[arg(long, value_name = "MAP.toml")]
+    pub schema_map: Option<PathBuf>,
+    /// Which database type (default: from the URL scheme)
+    #[arg(long, value_name = "DBTYPE")]
+    pub db: Option<DbType>,
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+}
+
+#[derive(Args, Debug)]
+pub struct RepairArgs {
+    /// The database: postgres://, mysql://, mariadb://, oracle://, sqlite:PATH
+    #[arg(long, value_name = "URL", required_unless_present = "schema_map")]
+    pub url: Option<String>,
+    /// The installation's map.toml
+    #[arg(long, value_name = "MAP.toml")]
+    pub schema_map: Option<PathBuf>,
+    /// Which database folder of the tree to use (default: from the URL scheme)
+    #[arg(long, value_name = "DBTYPE")]
+    pub db: Option<DbType>,
+    /// The upgrade tree; the patch must be in it
+    #[arg(long, value_name = "TREE")]
+    pub dir: PathBuf,
+    /// The patch's tree-relative path, as `govup history` shows it
+    #[arg(long, value_name = "PATH")]
+    pub patch: String,
+    /// A failed, partial or forgotten row becomes applied, with the tree's current checksum
+    #[arg(long, conflicts_with = "forget", required_unless_present = "forget")]
+    pub mark_applied: bool,
+    /// An applied, failed or partial row becomes forgotten: apply runs it again, from its start
+    #[arg(long)]
+    pub forget: bool,
+    /// Why: recorded in the row with who and when
+    #[arg(long, value_name = "TEXT")]
+    pub reason: String,
+    /// Who, when not the OS user at this host
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    /// The schema whose row to change, when several hold the path (info-patches)
+    #[arg(long, value_name = "SCHEMA")]
+    pub schema: Option<String>,
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
     #[command(flatten)]

@@ -52,7 +52,12 @@ pub fn run(args: &LintArgs) -> anyhow::Result<()> {
         .into());
     }
     let out = match args.format {
-        LintFormat::Human => render_human(&report),
+        // Fitted to the terminal like the tables; continuation lines are indented, so every
+        // diagnostic still starts a line with its file:line.
+        LintFormat::Human => render_human(&report)
+            .lines()
+            .map(|l| crate::tables::wrap_line(l) + "\n")
+            .collect(),
         LintFormat::Json => render_json(&report),
         LintFormat::Github => render_github(&report),
         LintFormat::Sarif => render_sarif(&report),
@@ -65,7 +70,10 @@ pub fn run(args: &LintArgs) -> anyhow::Result<()> {
         } else {
             ""
         };
-        return Err(Failure::failed(format_args!("{summary}{why}")).into());
+        // The report printed above already says it all; no error object follows it.
+        return Err(Failure::failed(format_args!("{summary}{why}"))
+            .json_printed()
+            .into());
     }
     errln!("lint: {summary}");
     Ok(())

@@ -87,13 +87,15 @@ fn reason_text(d: &Disposition, routed: &RoutedPlan) -> String {
         Disposition::Skip(SkipReason::InStartVersion) => {
             format!("in start version {}", routed.plan.from)
         }
-        Disposition::Skip(SkipReason::AppliedEarlier { by }) => format!("applied earlier by {by}"),
+        Disposition::Skip(SkipReason::AppliedEarlier { by }) => {
+            format!("applied earlier by {}", crate::tables::step_label(by))
+        }
         Disposition::RoleSkipped => "role not upgraded here".into(),
     }
 }
 
 fn render_table(routed: &RoutedPlan) -> String {
-    use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
+    use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
     let plan = &routed.plan;
     let mut out = format!("plan for {}: {} -> {}\n", plan.db, plan.from, plan.to);
     if plan.is_empty() {
@@ -102,9 +104,8 @@ fn render_table(routed: &RoutedPlan) -> String {
         return out;
     }
     let mut table = Table::new();
-    table
-        .load_preset(UTF8_FULL_CONDENSED)
-        .set_content_arrangement(ContentArrangement::Disabled);
+    table.load_preset(UTF8_FULL_CONDENSED);
+    crate::tables::fit(&mut table);
     table.set_header([
         "step", "patch", "area", "role", "schema", "action", "reason",
     ]);
@@ -112,7 +113,7 @@ fn render_table(routed: &RoutedPlan) -> String {
         let mut first = true;
         let mut label = || {
             let l = if first {
-                step.planned.dir.clone()
+                crate::tables::step_label(&step.planned.dir)
             } else {
                 String::new()
             };
@@ -158,6 +159,7 @@ fn render_table(routed: &RoutedPlan) -> String {
             ]);
         }
     }
+    crate::tables::favour_columns(&mut table, &[(0, 15), (1, 24), (5, 8)]);
     out += &table.to_string();
     out.push('\n');
     let apply = routed.count(|d| *d == Disposition::Apply);
@@ -177,7 +179,8 @@ fn render_table(routed: &RoutedPlan) -> String {
 
 fn push_warnings(out: &mut String, warnings: &[String]) {
     for w in warnings {
-        out.push_str(&format!("warning: {w}\n"));
+        out.push_str(&crate::tables::wrap_line(&format!("warning: {w}")));
+        out.push('\n');
     }
 }
 

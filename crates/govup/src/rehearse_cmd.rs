@@ -27,7 +27,11 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<()> {
         Ok(report) => per_step(report),
         Err(_) => vec![],
     };
-    let failure = r.result.as_ref().err().map(|e| e.to_string());
+    let failure = r
+        .result
+        .as_ref()
+        .err()
+        .map(|e| govup_engine::url::redact(&e.to_string()));
     if json_out {
         let doc = json!({
             "format": "govup-rehearse/1",
@@ -57,7 +61,12 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<()> {
             failure.headline = format!("rehearsal failed: {}", failure.headline);
             // Rollback and resume advice are about the copy, which is gone.
             failure.details = vec!["the original database was not touched".into()];
-            Err(failure.into())
+            Err(if json_out {
+                failure.json_printed()
+            } else {
+                failure
+            }
+            .into())
         }
     }
 }

@@ -1,9 +1,12 @@
 //! `govup status`: the version a database says it is at, and what is pending in a tree.
 
 use crate::apply_cmd::apply_failure;
-use crate::cli::{OutputFormat, StatusArgs};
+use crate::cli::{OutputFormat, StatusArgs, ToVersion};
+use crate::failure::Failure;
 use crate::{connect, target, tree_input};
-use govup_engine::{pending, status, Connections, Source};
+use govup_engine::status::pending_to;
+use govup_engine::{status, Connections, Source};
+use govup_planner::Version;
 use serde_json::json;
 
 pub fn run(args: &StatusArgs) -> anyhow::Result<()> {
@@ -11,13 +14,33 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<()> {
     let mut conns = Connections::open(&inst.url, &inst.map, &mut connect::connect_existing)
         .map_err(apply_failure)?;
     let st = status(&mut conns, &inst.map).map_err(apply_failure)?;
-    let pending: Option<Vec<String>> = match (&args.dir, &st.version) {
-        (Some(dir), Some((version, _))) => {
-            let loaded = tree_input::load_for(dir, inst.db, &args.read)?;
-            Some(pending(&loaded, inst.db, version).map_err(crate::plan_cmd::plan_failure)?)
+    let loaded = match &args.dir {
+        Some(dir) => Some(tree_input::load_for(dir, inst.db, &args.read)?),
+        None => None,
+    };
+    // The version the database should be at: --to, else the tree's newest.
+    let wanted: Option<Version> = match (&args.to, &loaded) {
+        (Some(ToVersion::Exactly(v)), _) => Some(v.clone()),
+        (_, Some(loaded)) => loaded.newest(),
+        _ => None,
+    };
+    let pending: Option<Vec<String>> = match (&loaded, &st.version) {
+        (Some(loaded), Some((version, _))) => {
+            let to = wanted.clone().unwrap_or_else(|| version.clone());
+            Some(pending_to(loaded, inst.db, version, &to).map_err(crate::plan_cmd::plan_failure)?)
         }
         _ => None,
     };
+    let drift = match &loaded {
+        Some(loaded) => crate::drift::check(&loaded.tree, inst.db, &st.applied_rows),
+        None => vec![],
+    };
+    let at_wanted = match (&st.version, &wanted) {
+        (Some((v, _)), Some(w)) => v == w,
+        (Some(_), None) => true,
+        (None, _) => false,
+    };
+    let up_to_date = at_wanted && st.unfinished.is_empty() && drift.is_empty();
     let source = |s: &Source| match s {
         Source::History => "govup_history",
         Source::DbInfo => "db_info",
@@ -39,6 +62,9 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<()> {
                     "error": r.error_text,
                 })).collect::<Vec<_>>(),
                 "pending_steps": pending,
+                "wanted_version": wanted.as_ref().map(|v| v.to_string()),
+                "drift": drift.iter().map(|d| d.to_json()).collect::<Vec<_>>(),
+                "up_to_date": up_to_date,
             });
             outln!("{}", serde_json::to_string_pretty(&doc)?);
         }
@@ -74,7 +100,37 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<()> {
                 }
                 None => {}
             }
+            for d in &drift {
+                outln!("{}", crate::tables::wrap_line(&format!("drift: {d}")));
+            }
         }
+    }
+    if args.exit_code && !up_to_date {
+        let mut why = Vec::new();
+        match (&st.version, &wanted) {
+            (None, _) => why.push("its version is unknown".to_string()),
+            (Some((v, _)), Some(w)) if v != w => why.push(format!("it is at {v}, not {w}")),
+            _ => {}
+        }
+        if !st.unfinished.is_empty() {
+            why.push(format!(
+                "{} patch(es) failed or partial",
+                st.unfinished.len()
+            ));
+        }
+        if !drift.is_empty() {
+            why.push(format!(
+                "{} applied patch(es) drifted from the tree",
+                drift.len()
+            ));
+        }
+        // What is wrong was printed above; the exit code is the answer (like `git diff --exit-code`).
+        return Err(Failure::failed(format_args!(
+            "{describe} is not up to date: {}",
+            why.join(", ")
+        ))
+        .json_printed()
+        .into());
     }
     Ok(())
 }
