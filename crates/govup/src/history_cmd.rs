@@ -48,11 +48,9 @@ pub fn run(args: &HistoryArgs) -> anyhow::Result<()> {
         .with_details(["govup apply creates it on its first write; nothing was created".into()])
         .into());
     }
-    // Run order: when each started; the path breaks ties (patches of one transaction).
-    rows.sort_by(|(_, a), (_, b)| {
-        (a.started_at.as_str(), a.patch_path.as_str())
-            .cmp(&(b.started_at.as_str(), b.patch_path.as_str()))
-    });
+    // Run order: when each started. Stable, so rows written together (one transaction's
+    // patches share a start time) keep the order the table holds them in.
+    rows.sort_by(|(_, a), (_, b)| a.started_at.cmp(&b.started_at));
     match args.format {
         OutputFormat::Json => out!("{}", render_json(&describe, &rows, &missing)?),
         OutputFormat::Table => out!("{}", render_table(&describe, &rows, &missing)),

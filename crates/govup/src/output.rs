@@ -32,11 +32,8 @@ static SETTINGS: OnceLock<Settings> = OnceLock::new();
 /// Decides the settings from the options and the environment; the first call wins.
 pub fn init(quiet: bool, color: ColorWhen, wide: bool) {
     let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let color_on = |terminal: bool| match color {
-        ColorWhen::Always => true,
-        ColorWhen::Never => false,
-        ColorWhen::Auto => terminal && env("NO_COLOR").is_none(),
-    };
+    let no_color = env("NO_COLOR").is_some();
+    let color_on = |terminal: bool| colour(color, terminal, no_color);
     let _ = SETTINGS.set(Settings {
         quiet,
         color_out: color_on(std::io::stdout().is_terminal()),
@@ -50,6 +47,16 @@ pub fn init(quiet: bool, color: ColorWhen, wide: bool) {
             )
         },
     });
+}
+
+/// Whether to colour a stream: `always` and `never` are what they say; `auto` colours a
+/// terminal unless `NO_COLOR` is set to something (no-color.org: an explicit option wins).
+fn colour(when: ColorWhen, terminal: bool, no_color: bool) -> bool {
+    match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => terminal && !no_color,
+    }
 }
 
 /// `GOVUP_TABLE_WIDTH` fits tables to a width whether stdout is a terminal or not (scripts,
@@ -171,6 +178,15 @@ mod tests {
             format!("│ a │ {CYAN}skip{RESET}   │\n")
         );
         assert_eq!(paint("plain\n"), "plain\n");
+    }
+
+    #[test]
+    fn no_color_turns_auto_off_but_not_always() {
+        assert!(colour(ColorWhen::Auto, true, false));
+        assert!(!colour(ColorWhen::Auto, true, true));
+        assert!(!colour(ColorWhen::Auto, false, false));
+        assert!(colour(ColorWhen::Always, false, true));
+        assert!(!colour(ColorWhen::Never, true, false));
     }
 
     #[test]

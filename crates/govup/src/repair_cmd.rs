@@ -41,8 +41,14 @@ pub fn run(args: &RepairArgs) -> anyhow::Result<()> {
         reason: &args.reason,
         schema: args.schema.as_deref(),
     };
-    let mut conns = Connections::open(&inst.url, &inst.map, &mut connect::connect_existing)
-        .map_err(apply_failure)?;
+    // Opened once as an existing database first, so that a mistyped SQLite path is an error
+    // rather than a new empty file; then writable, for the repair.
+    drop(
+        Connections::open(&inst.url, &inst.map, &mut connect::connect_existing)
+            .map_err(apply_failure)?,
+    );
+    let mut conns =
+        Connections::open(&inst.url, &inst.map, &mut connect::connect).map_err(apply_failure)?;
     // Says so when it has to wait for another govup's lock.
     let mut obs = crate::progress::Progress::new(false);
     let done = repair(

@@ -3,6 +3,7 @@
 mod apply_mysql;
 mod apply_postgres;
 mod apply_sqlite;
+mod audit;
 mod corpus;
 mod exit_codes;
 mod generated_docs;

@@ -156,3 +156,24 @@ pub fn connect(url: &str) -> Box<dyn Driver> {
     };
     driver.unwrap_or_else(|e| panic!("{url}: {e}"))
 }
+
+/// [`govup`] with extra environment variables (terminal width, colour).
+pub fn govup_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = Command::new(env!("CARGO_BIN_EXE_govup"))
+        .args(args)
+        .env_remove("GOVUP_TABLE_WIDTH")
+        .env_remove("NO_COLOR")
+        .envs(env.iter().copied())
+        .current_dir(workspace())
+        .output()
+        .expect("govup runs");
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
