@@ -184,7 +184,24 @@ mod tests {
     fn history_ddl_is_exact() {
         assert_eq!(
             DIALECT.history_ddl("\"GOVWAY\".\"GOVUP_HISTORY\""),
-            "CREATE TABLE \"GOVWAY\".\"GOVUP_HISTORY\" (\n  step_dir VARCHAR2(255) NOT NULL,\n  patch_path VARCHAR2(500) NOT NULL,\n  file_name VARCHAR2(255) NOT NULL,\n  patch_kind VARCHAR2(10) NOT NULL,\n  sha256 CHAR(64) NOT NULL,\n  role_name VARCHAR2(20) NULL,\n  schema_name VARCHAR2(128) NULL,\n  target_version VARCHAR2(40) NOT NULL,\n  started_at VARCHAR2(40) NOT NULL,\n  finished_at VARCHAR2(40) NULL,\n  duration_ms NUMBER(19) NULL,\n  statements_total NUMBER(10) NOT NULL,\n  statements_done NUMBER(10) NOT NULL,\n  status VARCHAR2(10) NOT NULL,\n  error_text CLOB NULL,\n  govup_version VARCHAR2(40) NOT NULL,\n  PRIMARY KEY (patch_path)\n)"
+            "CREATE TABLE \"GOVWAY\".\"GOVUP_HISTORY\" (\n  step_dir VARCHAR2(255) NOT NULL,\n  patch_path VARCHAR2(500) NOT NULL,\n  file_name VARCHAR2(255) NOT NULL,\n  patch_kind VARCHAR2(10) NOT NULL,\n  sha256 CHAR(64) NOT NULL,\n  role_name VARCHAR2(20) NULL,\n  schema_name VARCHAR2(128) NULL,\n  target_version VARCHAR2(40) NOT NULL,\n  started_at VARCHAR2(40) NOT NULL,\n  finished_at VARCHAR2(40) NULL,\n  duration_ms NUMBER(19) NULL,\n  statements_total NUMBER(10) NOT NULL,\n  statements_done NUMBER(10) NOT NULL,\n  status VARCHAR2(10) NOT NULL,\n  error_text CLOB NULL,\n  govup_version VARCHAR2(40) NOT NULL,\n  repaired_at VARCHAR2(40) NULL,\n  repaired_by VARCHAR2(255) NULL,\n  repair_reason CLOB NULL,\n  repair_action VARCHAR2(20) NULL,\n  PRIMARY KEY (patch_path)\n)"
+        );
+    }
+
+    /// No Oracle server here: the repair columns' statements are checked as text.
+    #[test]
+    fn repair_columns_are_added_in_oracle_syntax() {
+        assert_eq!(
+            DIALECT.history_add_column_sql(
+                "\"GOVUP_HISTORY\"",
+                "repair_reason",
+                ColumnType::LongText
+            ),
+            "ALTER TABLE \"GOVUP_HISTORY\" ADD (repair_reason CLOB NULL)"
+        );
+        assert_eq!(
+            DIALECT.history_columns_sql(Some("govway")),
+            "SELECT LOWER(column_name) FROM all_tab_columns WHERE owner = 'GOVWAY' AND table_name = 'GOVUP_HISTORY' ORDER BY column_id"
         );
     }
 

@@ -123,13 +123,17 @@ mod tests {
             "status VARCHAR(10) NOT NULL,",
             "error_text TEXT NULL,",
             "govup_version VARCHAR(40) NOT NULL,",
+            "repaired_at VARCHAR(40) NULL,",
+            "repaired_by VARCHAR(255) NULL,",
+            "repair_reason TEXT NULL,",
+            "repair_action VARCHAR(20) NULL,",
             "PRIMARY KEY (patch_path)\n)",
         ] {
             assert!(ddl.contains(column), "missing {column} in {ddl}");
         }
         assert_eq!(
             ddl.matches(" NULL").count(),
-            16,
+            20,
             "every column states its nullability"
         );
     }

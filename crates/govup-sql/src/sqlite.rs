@@ -98,6 +98,10 @@ mod tests {
             "status TEXT NOT NULL",
             "error_text TEXT NULL",
             "govup_version TEXT NOT NULL",
+            "repaired_at TEXT NULL",
+            "repaired_by TEXT NULL",
+            "repair_reason TEXT NULL",
+            "repair_action TEXT NULL",
             "PRIMARY KEY (patch_path)",
         ];
         let got: Vec<&str> = ddl

@@ -81,6 +81,8 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<()> {
             "{} difference(s) between {me} and {label}",
             differences.len()
         ))
+        // The report above holds the differences; no error object follows it.
+        .json_printed()
         .into())
     }
 }

@@ -250,17 +250,20 @@ fn lateral_3_3_20_to_3_4_2_is_refused_naming_the_patch_and_3_4_3() {
         "json",
     ]);
     assert_eq!(run.code, 1);
-    assert_eq!(run.stdout, "", "a refused plan prints no JSON");
-    let headline = run.stderr.lines().next().unwrap();
+    // Under --format json a refused plan is the error object on stdout, no plan.
+    let err: Value = serde_json::from_str(&run.stdout).expect("one error object");
+    assert_eq!(err["format"], "govup-error/1");
+    assert_eq!(err["exit_code"], 1);
     assert_eq!(
-        headline,
-        "error: refusing a lateral move from 3.3.20 to 3.4.2: the database holds 1 patch(es) that 3.4.2 does not; the lowest version that contains them all is 3.4.3"
+        err["error"],
+        "refusing a lateral move from 3.3.20 to 3.4.2: the database holds 1 patch(es) that 3.4.2 does not; the lowest version that contains them all is 3.4.3"
     );
     assert!(
-        run.stderr
+        err["details"][0]
+            .as_str()
+            .unwrap()
             .contains("2026-06-04-archiviComunicazioni-patch.sql"),
-        "{}",
-        run.stderr
+        "{err}"
     );
 }
 
