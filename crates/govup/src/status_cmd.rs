@@ -74,7 +74,7 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<()> {
                 None => outln!("{}", govup_engine::unknown_why(&describe, st.recorded)),
             }
             for (t, r) in &st.unfinished {
-                outln!(
+                let line = format!(
                     "unfinished: {} in {}: {} ({} of {} statements){}",
                     r.patch_path,
                     t.schema.as_deref().unwrap_or("(default)"),
@@ -86,6 +86,7 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<()> {
                         .map(|e| format!(": {e}"))
                         .unwrap_or_default()
                 );
+                outln!("{}", crate::tables::wrap_line(&line));
             }
             match &pending {
                 Some(steps) if steps.is_empty() => outln!("up to date with the tree"),
