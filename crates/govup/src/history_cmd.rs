@@ -99,7 +99,8 @@ fn render_json(
 }
 
 fn render_table(describe: &str, rows: &[(Target, Row)], missing: &[String]) -> String {
-    let mut out = format!("history of {describe}: {} row(s)\n", rows.len());
+    let mut out =
+        tables::wrap_line(&format!("history of {describe}: {} row(s)", rows.len())) + "\n";
     for m in missing {
         out += &format!(
             "{}\n",

@@ -70,8 +70,14 @@ pub fn run(args: &StatusArgs) -> anyhow::Result<()> {
         }
         OutputFormat::Table => {
             match &st.version {
-                Some((v, s)) => outln!("{describe} is at {v} (from {})", source(s)),
-                None => outln!("{}", govup_engine::unknown_why(&describe, st.recorded)),
+                Some((v, s)) => outln!(
+                    "{}",
+                    crate::tables::wrap_line(&format!("{describe} is at {v} (from {})", source(s)))
+                ),
+                None => outln!(
+                    "{}",
+                    crate::tables::wrap_line(&govup_engine::unknown_why(&describe, st.recorded))
+                ),
             }
             for (t, r) in &st.unfinished {
                 let line = format!(

@@ -259,6 +259,19 @@ fn history_lists_every_row_in_run_order() {
         assert!(r["duration_ms"].is_i64(), "{r}");
         assert!(r["repair"].is_null(), "{r}");
     }
+    let narrow = govup_env(&["history", "--url", &url], &[("GOVUP_TABLE_WIDTH", "80")]);
+    ok(&narrow);
+    assert!(
+        narrow.stdout.lines().all(|l| l.chars().count() <= 80),
+        "{}",
+        narrow.stdout
+    );
+    let full = govup(&["history", "--url", &url]);
+    assert!(
+        full.stdout.lines().any(|l| l.chars().count() > 80),
+        "{}",
+        full.stdout
+    );
 }
 
 /// An applied patch edited or removed in the tree is drift: `status --dir` names it and
