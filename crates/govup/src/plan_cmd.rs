@@ -159,6 +159,18 @@ fn render_table(routed: &RoutedPlan) -> String {
             ]);
         }
     }
+    // Narrow: a schema column that only ever says the default, an empty reason column, and an
+    // area column that every patch's file name already spells out (GovWay's `date-area-patch`)
+    // are dropped before anything else is squeezed.
+    crate::tables::hide_when_empty(&mut table, &[(4, &["(default)", "-"]), (6, &[""])]);
+    let area_in_name = routed
+        .steps
+        .iter()
+        .flat_map(|s| &s.patches)
+        .all(|p| p.planned.patch.file.contains(&p.planned.patch.area));
+    if area_in_name {
+        crate::tables::hide_when_narrow(&mut table, 2);
+    }
     crate::tables::favour_columns(&mut table, &[(0, 15), (1, 24), (5, 8)]);
     out += &table.to_string();
     out.push('\n');

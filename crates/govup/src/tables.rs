@@ -63,6 +63,37 @@ pub fn favour_columns(table: &mut Table, minimums: &[(usize, u16)]) {
     }
 }
 
+/// On a narrow terminal, hides each column (index) whose every cell is one of the given
+/// values: it says nothing a reader needs, and its width goes to the others.
+pub fn hide_when_empty(table: &mut Table, columns: &[(usize, &[&str])]) {
+    use comfy_table::ColumnConstraint;
+    if crate::output::settings().width.is_none() {
+        return;
+    }
+    for (index, trivial) in columns {
+        let says_nothing = table.row_iter().all(|row| {
+            row.cell_iter()
+                .nth(*index)
+                .is_none_or(|cell| trivial.contains(&cell.content().as_str()))
+        });
+        if says_nothing {
+            if let Some(column) = table.column_mut(*index) {
+                column.set_constraint(ColumnConstraint::Hidden);
+            }
+        }
+    }
+}
+
+/// On a narrow terminal, hides column `index` (a caller that knows it repeats another).
+pub fn hide_when_narrow(table: &mut Table, index: usize) {
+    if crate::output::settings().width.is_none() {
+        return;
+    }
+    if let Some(column) = table.column_mut(index) {
+        column.set_constraint(comfy_table::ColumnConstraint::Hidden);
+    }
+}
+
 /// Wraps a free-text line (a warning, a heading) at the output width, continuation lines
 /// indented by two spaces; unchanged when there is no width.
 pub fn wrap_line(line: &str) -> String {
