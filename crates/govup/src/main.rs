@@ -77,6 +77,6 @@ fn wants_json(command: &cli::Command) -> bool {
         C::History(a) => matches!(a.format, Json),
         C::Repair(a) => matches!(a.format, Json),
         C::Lint(a) => matches!(a.format, lint_cmd::LintFormat::Json),
-        C::Restore(_) | C::Graph(_) => false,
+        C::Restore(_) | C::Graph(_) | C::Completions(_) | C::Man(_) => false,
     }
 }
