@@ -76,6 +76,22 @@ impl Dialect for FakeDialect {
     fn history_ddl(&self, table: &str) -> String {
         format!("CREATE TABLE {table} ({})", COLUMNS.join(", "))
     }
+    fn history_columns_sql(&self, schema: Option<&str>) -> String {
+        format!(
+            "SELECT name FROM fake_tables WHERE columns_of = {}",
+            self.quote_literal(&self.qualify(schema, TABLE))
+        )
+    }
+    fn history_add_column_sql(
+        &self,
+        table: &str,
+        column: &str,
+        _ty: govup_engine::history::ColumnType,
+    ) -> String {
+        // The fake models the run columns only; a repair (which adds columns) is tested on the
+        // servers, so this names what it would do and the fake refuses it.
+        format!("ALTER TABLE {table} ADD COLUMN {column}")
+    }
     fn history_exists_sql(&self, schema: Option<&str>) -> String {
         format!(
             "SELECT 1 FROM fake_tables WHERE name = {}",
@@ -494,10 +510,11 @@ fn history_statement(
         _ => String::new(),
     };
     if tokens.iter().any(|t| *t == Tok::Word("fake_tables".into())) {
-        return Ok(if data.history.contains_key(key) {
-            vec![vec![Some("1".into())]]
-        } else {
-            vec![]
+        let columns = tokens.iter().any(|t| *t == Tok::Word("columns_of".into()));
+        return Ok(match (data.history.contains_key(key), columns) {
+            (false, _) => vec![],
+            (true, false) => vec![vec![Some("1".into())]],
+            (true, true) => COLUMNS.iter().map(|c| vec![Some(c.to_string())]).collect(),
         });
     }
     let find = |word: &str| tokens.iter().position(|t| is_word(Some(t), word));
