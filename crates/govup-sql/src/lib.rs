@@ -5,11 +5,15 @@
 //! splitter builds on it and adds only its own rules (PostgreSQL's dollar quotes and routine
 //! bodies, MySQL's `DELIMITER`, Oracle's `/` lines, SQLite's trigger bodies).
 //!
+//! [`impact`] classifies one statement by its dialect's documented locking rules (kind, lock,
+//! what it blocks, rewrite or scan), for `govup lint` and `govup plan --impact`.
+//!
 //! What it deliberately does not do: connect to a database (it links no client library), decide
 //! what runs (the engine does), or parse SQL beyond what finding statement boundaries needs.
 //! Splitting is pure and total: any text gives statements or a [`SplitError`], never a panic.
 
 pub mod history;
+pub mod impact;
 pub mod lexer;
 pub mod mysql;
 pub mod oracle;
