@@ -47,11 +47,17 @@
 //! | L029 | error | a postgresql or sqlite patch that ends or starts a transaction |
 //! | L030 | error | a link (symlink or link stub, to a file or a folder) that leads outside the link root |
 //! | L031 | error | a tree with no step directory at all |
+//! | L032 | warning | a statement that rewrites every row of an existing table (PostgreSQL: a type change that is not binary-compatible, a volatile default; MySQL: `ALGORITHM=COPY` or a rebuild) |
+//! | L033 | warning | a PostgreSQL index build without `CONCURRENTLY` on an existing table (blocks writes while it reads the table) |
+//! | L034 | warning | `NOT NULL` added without a default on an existing table (`ADD COLUMN ... NOT NULL`, `SET NOT NULL`, `MODIFY ... NOT NULL`) |
+//! | L035 | warning | a column type narrowed: a shorter text or number than the tree's earlier statements gave it |
 //!
 //! Checks about a patch name (L002 dates, L003, L026) are reported once per step and name, at the
 //! first database folder that holds it; checks about bytes (L017, L022, L023, L025) once per
 //! database type and distinct content, at the first file that holds them. When a file is a link
-//! stub, the message names the file it links to, whose lines the line numbers count.
+//! stub, the message names the file it links to, whose lines the line numbers count. The
+//! impact checks (L032-L035) use [`govup_sql::impact`], once per database type and distinct
+//! content, assuming PostgreSQL 13 and MariaDB 10.6 where the rules depend on the release.
 
 mod checks;
 mod render;
@@ -148,6 +154,10 @@ rules! {
     TX_CONTROL = "L029" "transaction-control" Error "a patch that ends or starts a transaction where govup holds one";
     LINK_OUTSIDE = "L030" "link-outside-root" Error "a link that leads outside the link root";
     NO_STEPS = "L031" "no-steps" Error "a tree with no step directory";
+    TABLE_REWRITE = "L032" "table-rewrite" Warning "a statement that rewrites every row of an existing table";
+    INDEX_NOT_CONCURRENT = "L033" "index-not-concurrent" Warning "an index build without CONCURRENTLY where the dialect has it";
+    NOT_NULL_NO_DEFAULT = "L034" "not-null-without-default" Warning "NOT NULL added without a default on an existing table";
+    TYPE_NARROWED = "L035" "type-narrowed" Warning "a column type narrowed";
 }
 
 /// One problem, tied to a file of the tree where there is one.

@@ -3,6 +3,7 @@
 
 mod content;
 mod identity;
+mod impact;
 mod names;
 mod plans;
 mod structure;
@@ -108,6 +109,7 @@ pub(crate) fn run(tree: &Tree, graph: &VersionGraph, dbs: &[DbType]) -> Vec<Diag
     identity::check(&mut cx);
     identity::parity(&mut cx);
     content::check(&mut cx);
+    impact::check(&mut cx);
     names::date_order(&mut cx);
     plans::check(&mut cx, &contents);
     cx.out

@@ -83,10 +83,32 @@ fn the_project_trees_have_no_error() {
         let report = lint(&fixture(tree), &[]).unwrap();
         assert_eq!(lines(&report.diagnostics), Vec::<String>::new(), "{tree}");
     }
-    // The quick-start tree is sound; sqlparser misses three constructs its databases accept.
+    // The quick-start tree is sound; sqlparser misses three constructs its databases accept,
+    // and four PostgreSQL indexes are built on tables of earlier steps without CONCURRENTLY.
     let report = lint(&fixture("../sql-samples"), &[]).unwrap();
+    let (index, others): (Vec<_>, Vec<_>) = report
+        .diagnostics
+        .iter()
+        .cloned()
+        .partition(|d| d.code == "L033");
     assert_eq!(
-        lines(&report.diagnostics),
+        index
+            .iter()
+            .map(|d| format!("{}:{}", d.path, d.line.unwrap_or(0)))
+            .collect::<Vec<_>>(),
+        [
+            "upgrade_1.0.1_to_1.0.2/postgresql/2024-03-04-runtimePdD-patch.sql:5",
+            "upgrade_1.0.1_to_1.0.2/postgresql/2024-03-11-registroServizi-patch.sql:2",
+            "upgrade_1.0.x_to_1.1.0/postgresql/2024-07-08-archiviComunicazioni-patch.sql:3",
+            "upgrade_1.1.1_to_1.1.2/postgresql/2025-01-20-registroServizi-patch.sql:3",
+        ]
+    );
+    assert_eq!(
+        index[0].message,
+        "index build on `orders` without CONCURRENTLY holds a SHARE lock that blocks writes until the whole table is read; govup runs the patch in a transaction, where CONCURRENTLY is refused: build the index beforehand with CONCURRENTLY (and IF NOT EXISTS in the patch), or book the window"
+    );
+    assert_eq!(
+        lines(&others),
         [
             "warning L025 upgrade_1.0.0_to_1.0.1/oracle/2024-01-15-configurazionePdD-patch.sql:3: sqlparser cannot parse this oracle statement, which the database may still accept: expected: end of statement, found: INCREMENT",
             "warning L025 upgrade_1.0.1_to_1.0.2/oracle/2024-03-04-runtimePdD-patch.sql:2: sqlparser cannot parse this oracle statement, which the database may still accept: expected: identifier, found: (; 6 other file(s) fail the same way",
@@ -179,5 +201,76 @@ fn types_without_a_splitter_are_named_once() {
     );
     let report = lint(&root, &[DbType::Postgresql]).unwrap();
     assert_eq!(lines(&report.diagnostics), Vec::<String>::new());
+    fs::remove_dir_all(&root).unwrap();
+}
+
+#[test]
+fn impact_rules_warn_about_existing_tables_only() {
+    let root = govup_testkit::scratch_dir("lint_impact");
+    let steps = [
+        (
+            "upgrade_1.0.0_to_1.0.1",
+            1,
+            "CREATE TABLE t (id BIGINT NOT NULL, v VARCHAR(255), n INT);\n\
+             CREATE INDEX t_v ON t (v);\n",
+            "CREATE TABLE t (id BIGINT NOT NULL, v VARCHAR(255), n INT);\n\
+             CREATE INDEX t_v ON t (v);\n",
+        ),
+        (
+            "upgrade_1.0.1_to_1.0.2",
+            2,
+            "CREATE INDEX t_n ON t (n);\n\
+             CREATE INDEX CONCURRENTLY IF NOT EXISTS t_id ON t (id);\n\
+             ALTER TABLE t ADD COLUMN a INT NOT NULL;\n\
+             ALTER TABLE t ADD COLUMN b INT NOT NULL DEFAULT 0;\n\
+             ALTER TABLE t ALTER COLUMN v TYPE VARCHAR(100);\n\
+             ALTER TABLE t ALTER COLUMN n TYPE BIGINT;\n",
+            "CREATE INDEX t_n ON t (n);\n\
+             ALTER TABLE t ADD COLUMN a INT NOT NULL;\n\
+             ALTER TABLE t ADD COLUMN b INT NOT NULL DEFAULT 0;\n\
+             ALTER TABLE t MODIFY COLUMN v VARCHAR(100);\n",
+        ),
+    ];
+    for (step, to, pg, my) in steps {
+        let info = format!("UPDATE db_info SET notes = '[1.0.{to}]';\n");
+        write(&root.join(step).join("info-patch.sql"), info.as_bytes());
+        for (db, sql) in [("postgresql", pg), ("mysql", my)] {
+            let file = format!("{step}/{db}/2024-01-0{to}-configurazionePdD-patch.sql");
+            write(&root.join(file), sql.as_bytes());
+        }
+    }
+    let report = lint(&root, &[]).unwrap();
+    let got: Vec<String> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code != "L025")
+        .map(|d| format!("{} {}:{}", d.code, d.path, d.line.unwrap_or(0)))
+        .collect();
+    // Step 1 creates `t`: nothing about it there. MariaDB builds indexes online (no L033).
+    assert_eq!(
+        got,
+        [
+            "L034 upgrade_1.0.1_to_1.0.2/mysql/2024-01-02-configurazionePdD-patch.sql:2",
+            "L032 upgrade_1.0.1_to_1.0.2/mysql/2024-01-02-configurazionePdD-patch.sql:4",
+            "L035 upgrade_1.0.1_to_1.0.2/mysql/2024-01-02-configurazionePdD-patch.sql:4",
+            "L033 upgrade_1.0.1_to_1.0.2/postgresql/2024-01-02-configurazionePdD-patch.sql:1",
+            "L034 upgrade_1.0.1_to_1.0.2/postgresql/2024-01-02-configurazionePdD-patch.sql:3",
+            "L035 upgrade_1.0.1_to_1.0.2/postgresql/2024-01-02-configurazionePdD-patch.sql:5",
+            "L032 upgrade_1.0.1_to_1.0.2/postgresql/2024-01-02-configurazionePdD-patch.sql:6",
+        ]
+    );
+    let narrowed = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "L035")
+        .unwrap();
+    assert_eq!(
+        narrowed.message,
+        "column `t.v` narrowed from VARCHAR(255) to VARCHAR(100): values that no longer fit fail the statement or are cut"
+    );
+    assert!(report
+        .diagnostics
+        .iter()
+        .all(|d| d.severity != govup_lint::Severity::Error));
     fs::remove_dir_all(&root).unwrap();
 }
