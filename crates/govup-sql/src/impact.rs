@@ -1409,5 +1409,152 @@ pub fn narrows(old: &str, new: &str) -> bool {
     false
 }
 
+/// A table's live size, from the catalog: both may be unknown (never analysed, not found).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TableSize {
+    pub name: String,
+    pub rows: Option<u64>,
+    pub bytes: Option<u64>,
+}
+
+/// `'a', 'b'` lower-cased, for `LOWER(name) IN (...)`; backslashes doubled too where MySQL reads
+/// them as escapes.
+fn name_list(tables: &[String], backslashes: bool) -> String {
+    tables
+        .iter()
+        .map(|t| {
+            let mut t = t.to_lowercase().replace('\'', "''");
+            if backslashes {
+                t = t.replace('\\', "\\\\");
+            }
+            format!("'{t}'")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The read-only catalog query that gives `name, rows, bytes` for `tables` (matched without
+/// case) in `schema` (None: the connection's default), for the dialect named `dialect`. None
+/// where govup has no such query, and for an empty list.
+pub fn table_sizes_sql(dialect: &str, schema: Option<&str>, tables: &[String]) -> Option<String> {
+    if tables.is_empty() {
+        return None;
+    }
+    let literal = |s: &str, bs: bool| {
+        let mut s = s.replace('\'', "''");
+        if bs {
+            s = s.replace('\\', "\\\\");
+        }
+        format!("'{s}'")
+    };
+    match dialect {
+        // reltuples is -1 until the table is first analysed (PostgreSQL 14+): unknown, not 0.
+        "postgresql" => Some(format!(
+            "SELECT c.relname, CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::bigint END, \
+             pg_total_relation_size(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind IN ('r', 'p') AND n.nspname = {} AND lower(c.relname) IN ({})",
+            schema.map_or("current_schema()".to_string(), |s| literal(s, false)),
+            name_list(tables, false)
+        )),
+        "mysql" => Some(format!(
+            "SELECT TABLE_NAME, TABLE_ROWS, DATA_LENGTH + INDEX_LENGTH FROM information_schema.TABLES \
+             WHERE TABLE_SCHEMA = {} AND LOWER(TABLE_NAME) IN ({})",
+            schema.map_or("DATABASE()".to_string(), |s| literal(s, true)),
+            name_list(tables, true)
+        )),
+        // USER_SEGMENTS holds the connected user's segments only: another schema's sizes come
+        // from ALL_TABLES' block count.
+        "oracle" => Some(match schema {
+            None => format!(
+                "SELECT t.table_name, t.num_rows, (SELECT SUM(s.bytes) FROM user_segments s \
+                 WHERE s.segment_name = t.table_name) FROM user_tables t WHERE LOWER(t.table_name) IN ({})",
+                name_list(tables, false)
+            ),
+            Some(owner) => format!(
+                "SELECT t.table_name, t.num_rows, t.blocks * 8192 FROM all_tables t \
+                 WHERE t.owner = UPPER({}) AND LOWER(t.table_name) IN ({})",
+                literal(owner, false),
+                name_list(tables, false)
+            ),
+        }),
+        _ => None,
+    }
+}
+
+/// Rows of [`table_sizes_sql`] as sizes; cells that do not parse are unknown.
+pub fn parse_table_sizes(rows: &[Vec<Option<String>>]) -> Vec<TableSize> {
+    let num = |cell: Option<&Option<String>>| {
+        cell.and_then(|c| c.as_deref())
+            .and_then(|c| c.trim().split('.').next()?.parse::<u64>().ok())
+    };
+    rows.iter()
+        .filter_map(|row| {
+            Some(TableSize {
+                name: row.first()?.clone()?,
+                rows: num(row.get(1)),
+                bytes: num(row.get(2)),
+            })
+        })
+        .collect()
+}
+
+/// The query that gives the server's version as one text cell, for [`flavor_from_version`].
+pub fn version_sql(dialect: &str) -> Option<&'static str> {
+    match dialect {
+        "postgresql" => Some("SHOW server_version_num"),
+        "mysql" => Some("SELECT VERSION()"),
+        _ => None,
+    }
+}
+
+/// The flavor of a server whose [`version_sql`] answered `version` (None: not asked); an answer
+/// that does not parse gives the lint defaults.
+pub fn flavor_from_version(dialect: &str, version: Option<&str>) -> Flavor {
+    let v = version.unwrap_or("").trim();
+    match dialect {
+        "postgresql" => v
+            .parse::<u32>()
+            .map(|n| Flavor::Postgres { major: n / 10000 })
+            .unwrap_or(Flavor::LINT_POSTGRES),
+        "mysql" => {
+            let mut parts = v
+                .split(|c: char| !c.is_ascii_digit())
+                .map(|p| p.parse::<u32>().unwrap_or(0));
+            let (major, minor, patch) = (
+                parts.next().unwrap_or(0),
+                parts.next().unwrap_or(0),
+                parts.next().unwrap_or(0),
+            );
+            if major == 0 {
+                Flavor::LINT_MYSQL
+            } else if v.to_ascii_lowercase().contains("mariadb") {
+                Flavor::MariaDb {
+                    major,
+                    minor,
+                    patch,
+                }
+            } else {
+                Flavor::MySql {
+                    major,
+                    minor,
+                    patch,
+                }
+            }
+        }
+        "oracle" => Flavor::Oracle,
+        _ => Flavor::Sqlite,
+    }
+}
+
+/// A bounded read of `table` (qualified and quoted): up to `rows` rows, counted, so that the time
+/// it takes, with the table's bytes per row, gives this server's scan throughput. Read-only, and
+/// stops after `rows` rows whatever the table's size.
+pub fn probe_sql(dialect: &str, table: &str, rows: u64) -> String {
+    match dialect {
+        "oracle" => format!("SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE ROWNUM <= {rows})"),
+        _ => format!("SELECT COUNT(*) FROM (SELECT 1 AS one FROM {table} LIMIT {rows}) probe"),
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -814,3 +814,85 @@ fn any_text_classifies_without_panic() {
         }
     }
 }
+
+#[test]
+fn catalog_queries_as_text() {
+    let tables = vec!["Transazioni".to_string(), "o'k".to_string()];
+    assert_eq!(
+        table_sizes_sql("postgresql", Some("gov"), &tables).unwrap(),
+        "SELECT c.relname, CASE WHEN c.reltuples < 0 THEN NULL ELSE c.reltuples::bigint END, pg_total_relation_size(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND n.nspname = 'gov' AND lower(c.relname) IN ('transazioni', 'o''k')"
+    );
+    assert_eq!(
+        table_sizes_sql("mysql", None, &tables).unwrap(),
+        "SELECT TABLE_NAME, TABLE_ROWS, DATA_LENGTH + INDEX_LENGTH FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND LOWER(TABLE_NAME) IN ('transazioni', 'o''k')"
+    );
+    assert_eq!(
+        table_sizes_sql("oracle", None, &tables[..1]).unwrap(),
+        "SELECT t.table_name, t.num_rows, (SELECT SUM(s.bytes) FROM user_segments s WHERE s.segment_name = t.table_name) FROM user_tables t WHERE LOWER(t.table_name) IN ('transazioni')"
+    );
+    assert_eq!(
+        table_sizes_sql("oracle", Some("govway"), &tables[..1]).unwrap(),
+        "SELECT t.table_name, t.num_rows, t.blocks * 8192 FROM all_tables t WHERE t.owner = UPPER('govway') AND LOWER(t.table_name) IN ('transazioni')"
+    );
+    assert_eq!(table_sizes_sql("sqlite", None, &tables), None);
+    assert_eq!(table_sizes_sql("postgresql", None, &[]), None);
+    assert_eq!(
+        probe_sql("oracle", "\"T\"", 1000),
+        "SELECT COUNT(*) FROM (SELECT 1 FROM \"T\" WHERE ROWNUM <= 1000)"
+    );
+    assert_eq!(
+        parse_table_sizes(&[
+            vec![
+                Some("TRANSAZIONI".into()),
+                Some("1000000".into()),
+                Some("250000000".into())
+            ],
+            vec![Some("t".into()), None, Some("8192".into())],
+        ]),
+        vec![
+            TableSize {
+                name: "TRANSAZIONI".into(),
+                rows: Some(1_000_000),
+                bytes: Some(250_000_000)
+            },
+            TableSize {
+                name: "t".into(),
+                rows: None,
+                bytes: Some(8192)
+            },
+        ]
+    );
+}
+
+#[test]
+fn server_versions() {
+    assert_eq!(
+        flavor_from_version("postgresql", Some("160004")),
+        Flavor::Postgres { major: 16 }
+    );
+    assert_eq!(
+        flavor_from_version("postgresql", Some("100023")),
+        Flavor::Postgres { major: 10 }
+    );
+    assert_eq!(
+        flavor_from_version("mysql", Some("10.11.6-MariaDB-0+deb12u1")),
+        Flavor::MariaDb {
+            major: 10,
+            minor: 11,
+            patch: 6
+        }
+    );
+    assert_eq!(
+        flavor_from_version("mysql", Some("8.0.36")),
+        Flavor::MySql {
+            major: 8,
+            minor: 0,
+            patch: 36
+        }
+    );
+    assert_eq!(
+        flavor_from_version("mysql", Some("garbage")),
+        Flavor::LINT_MYSQL
+    );
+    assert_eq!(flavor_from_version("oracle", None), Flavor::Oracle);
+}
