@@ -139,6 +139,22 @@ pub trait Driver {
         }
     }
 
+    /// The live row estimate and size of `tables` in `schema` (None: the default), from the
+    /// catalog, for `govup plan --impact`. Read-only; tables it does not find are left out.
+    /// Ok(None): this database has no such lookup, and sizes are unknown.
+    fn table_sizes(
+        &mut self,
+        schema: Option<&str>,
+        tables: &[String],
+    ) -> Result<Option<Vec<govup_sql::impact::TableSize>>, DbError> {
+        let dialect = self.dialect().name();
+        let Some(sql) = govup_sql::impact::table_sizes_sql(dialect, schema, tables) else {
+            return Ok(None);
+        };
+        let rows = self.query(&sql)?;
+        Ok(Some(govup_sql::impact::parse_table_sizes(&rows)))
+    }
+
     /// Catalogs, backups and scratch databases, where this driver has them. None: it has no
     /// such method at all, and the engine refuses `verify`, `rehearse` and `--backup` before
     /// anything is written.

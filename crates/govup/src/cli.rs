@@ -95,15 +95,24 @@ pub struct PlanArgs {
     /// Which database folder of the tree to plan for (default: `db` of the schema map)
     #[arg(long, value_name = "DBTYPE")]
     pub db: Option<DbType>,
-    /// The version the database is at
-    #[arg(long, value_name = "VERSION")]
-    pub from: Version,
+    /// The version the database is at (with --impact: `auto`, the default, reads it)
+    #[arg(long, value_name = "VERSION", required_unless_present = "impact")]
+    pub from: Option<FromVersion>,
     /// The version to reach, or `latest`
     #[arg(long, value_name = "VERSION")]
     pub to: ToVersion,
     /// The installation's map.toml: schemas and connections per role
     #[arg(long, value_name = "MAP.toml")]
     pub schema_map: Option<PathBuf>,
+    /// With --impact: the database to measure, read-only
+    #[arg(long, value_name = "URL", requires = "impact")]
+    pub url: Option<String>,
+    /// Show what each statement does to the live database: lock, rewrite, estimated time
+    #[arg(long)]
+    pub impact: bool,
+    /// With --impact: warn about every statement estimated over this (e.g. 500ms, 2s)
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = crate::duration::parse, requires = "impact")]
+    pub impact_threshold: std::time::Duration,
     /// A role this installation does not upgrade with govup (repeatable)
     #[arg(long, value_name = "ROLE")]
     pub skip_role: Vec<Role>,

@@ -23,6 +23,7 @@ mod duration;
 mod failure;
 mod graph_cmd;
 mod history_cmd;
+mod impact_cmd;
 mod lint_cmd;
 mod man_cmd;
 mod output;
@@ -47,6 +48,7 @@ fn main() -> ExitCode {
     output::init(cli.output.quiet, cli.output.color, cli.output.wide);
     let json = wants_json(&cli.command);
     let result = match cli.command {
+        cli::Command::Plan(args) if args.impact => impact_cmd::run(&args),
         cli::Command::Plan(args) => plan_cmd::run(&args),
         cli::Command::Apply(args) => apply_cmd::run(&args),
         cli::Command::Rehearse(args) => rehearse_cmd::run(&args),

@@ -18,7 +18,7 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<()> {
     let contents = Contents::new(&loaded.tree, &loaded.graph, db);
     let to = resolve_to(&args.to, &loaded)?;
     let request = Request {
-        from: args.from.clone(),
+        from: crate::impact_cmd::plain_from(args)?,
         to,
         allow_lateral: args.allow_lateral,
     };

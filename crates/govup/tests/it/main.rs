@@ -10,6 +10,7 @@ mod generated_docs;
 mod graph;
 mod grouping_mysql;
 mod hostile_trees;
+mod impact;
 mod interrupt;
 mod lint;
 mod lock_scope;
