@@ -206,3 +206,68 @@ fn mariadb_impact_reads_the_live_catalog() {
         "none",
     );
 }
+
+#[test]
+fn without_impact_plan_reads_no_database_and_needs_from() {
+    let samples = crate::support::samples();
+    let run = govup(&[
+        "plan", "--dir", &samples, "--db", "sqlite", "--from", "auto", "--to", "latest",
+    ]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "error: `govup plan` needs --from VERSION; only --impact reads the start version from the database\n"
+    );
+    let run = govup(&[
+        "plan",
+        "--dir",
+        &samples,
+        "--db",
+        "sqlite",
+        "--from",
+        "1.0.0",
+        "--to",
+        "latest",
+        "--url",
+        "sqlite:x.db",
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("--impact"), "{}", run.stderr);
+}
+
+#[test]
+fn sqlite_has_no_catalog_sizes_and_says_the_throughput_is_assumed() {
+    let (url, _dir) = crate::support::sqlite_scratch("impact_sqlite");
+    let samples = crate::support::samples();
+    let run = govup(&[
+        "apply", "--dir", &samples, "--url", &url, "--from", "1.0.0", "--to", "1.0.1",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let before = crate::support::connect(&url)
+        .query("SELECT COUNT(*) FROM govup_history")
+        .unwrap();
+    let run = govup(&[
+        "plan", "--impact", "--dir", &samples, "--url", &url, "--to", "latest", "--format", "json",
+    ]);
+    let v = json(&run);
+    assert_eq!(v["from"], "1.0.1");
+    assert_eq!(v["probes"][0]["table"], serde_json::Value::Null);
+    let st = v["statements"].as_array().unwrap();
+    assert!(!st.is_empty());
+    assert!(
+        st.iter()
+            .all(|s| s["estimate_ms"] == 0 && s["blocks"] == "writes"),
+        "{st:?}"
+    );
+    assert!(st.iter().all(|s| s["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["rows"].is_null())));
+    assert_eq!(v["total_estimate_ms"], 0);
+    // Nothing was written: the history is as apply left it.
+    let after = crate::support::connect(&url)
+        .query("SELECT COUNT(*) FROM govup_history")
+        .unwrap();
+    assert_eq!(before, after);
+}
