@@ -139,9 +139,20 @@ fn check(
         .unwrap();
     assert_eq!(tables[0][0].as_deref(), Some("0"));
 
-    // The table form: a warning line, and the default 1 s threshold is not crossed here.
+    // The table form, with a threshold no statement here can cross: no warning.
     let run = govup(&[
-        "plan", "--impact", "--dir", &dir, "--url", &db.url, "--to", "1.0.1", "--from", "1.0.0",
+        "plan",
+        "--impact",
+        "--dir",
+        &dir,
+        "--url",
+        &db.url,
+        "--to",
+        "1.0.1",
+        "--from",
+        "1.0.0",
+        "--impact-threshold",
+        "1h",
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("create index  big ("), "{}", run.stdout);
