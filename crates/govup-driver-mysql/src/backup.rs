@@ -48,7 +48,7 @@ pub fn backup(
     args.push(database.clone().into());
     let mut command = programs::command(&dump, c.url(), &args);
     command.stdin(Stdio::null()).stdout(Stdio::null());
-    if let Err(why) = programs::run(&dump, command, c.url().password.as_deref()) {
+    if let Err(why) = programs::run(&dump, command, c.url().password()) {
         // A half-written dump must not look like a backup.
         let _ = std::fs::remove_file(&path);
         return Err(DbError::new(format!(
@@ -113,7 +113,7 @@ pub fn restore(c: &mut MySqlConnection, schema: Option<&str>, file: &Path) -> Re
     let args = programs::load_args(c.url(), client.mariadb, &database);
     let mut command = programs::command(&client, c.url(), &args);
     command.stdin(Stdio::from(input)).stdout(Stdio::null());
-    let loaded = programs::run(&client, command, c.url().password.as_deref());
+    let loaded = programs::run(&client, command, c.url().password());
     // Dropping the current database left the session without one: go back to it whatever
     // happened, so the engine's unqualified statements keep their target.
     let used = match current {

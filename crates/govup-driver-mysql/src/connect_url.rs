@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use govup_engine::driver::DbError;
 use govup_engine::url::redact as mask_password;
+use govup_engine::{ConnectOptions, Secret};
 use mysql::{OptsBuilder, SslOpts};
 use percent_encoding::percent_decode_str;
 
@@ -36,6 +37,10 @@ pub struct ConnectUrl {
     pub tls: TlsMode,
     pub ssl_ca: Option<PathBuf>,
     pub connect_timeout: Duration,
+    /// A password given beside the URL (never shown: `describe` reads only `password`).
+    pub injected: Option<Secret>,
+    /// Run on every session this URL opens, the loading sessions of `mysql` included.
+    pub session_sql: Vec<String>,
 }
 
 impl ConnectUrl {
@@ -77,6 +82,8 @@ impl ConnectUrl {
             tls: TlsMode::Disabled,
             ssl_ca: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            injected: None,
+            session_sql: Vec::new(),
         };
         for (key, value) in url.query_pairs() {
             match key.to_ascii_lowercase().replace('_', "-").as_str() {
@@ -109,6 +116,24 @@ impl ConnectUrl {
             ));
         }
         Ok(parsed)
+    }
+
+    /// [`ConnectUrl::parse`], then `options`: their password fills in only for a URL that
+    /// names a user and no password; `describe` keeps showing the URL as typed would.
+    pub fn parse_with(text: &str, options: &ConnectOptions) -> Result<ConnectUrl, DbError> {
+        let mut url = ConnectUrl::parse(text)?;
+        if url.user.is_some() && url.password.is_none() {
+            url.injected = options.password.clone();
+        }
+        url.session_sql = options.session_sql.clone();
+        Ok(url)
+    }
+
+    /// The password the client sends: the URL's, else one given beside it.
+    pub fn password(&self) -> Option<&str> {
+        self.password
+            .as_deref()
+            .or(self.injected.as_ref().map(Secret::expose))
     }
 
     /// `mysql://user:***@host:port/db`: where the connection goes, safe to print.
@@ -146,7 +171,7 @@ impl ConnectUrl {
             .ip_or_hostname(Some(self.host.clone()))
             .tcp_port(self.port)
             .user(self.user.clone())
-            .pass(self.password.clone())
+            .pass(self.password().map(str::to_string))
             .db_name(self.database.clone())
             // A socket file would bypass the host the operator named.
             .prefer_socket(false)

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use govup_engine::catalog::Catalog;
 use govup_engine::driver::{script, DbError, Dialect, Driver, IdleScratch, Maintenance};
+use govup_engine::ConnectOptions;
 use mysql::prelude::Queryable;
 use mysql::{Conn, Value};
 
@@ -34,8 +35,14 @@ impl std::fmt::Debug for MySqlConnection {
 impl MySqlConnection {
     /// Connects to the server `url` names (`mysql://` or `mariadb://`).
     pub fn open(url: &str) -> Result<MySqlConnection, DbError> {
+        MySqlConnection::open_with(url, &ConnectOptions::default())
+    }
+
+    /// [`MySqlConnection::open`] with a password given beside the URL and session statements,
+    /// run here first and on the `mysql` sessions that load dumps for this connection.
+    pub fn open_with(url: &str, options: &ConnectOptions) -> Result<MySqlConnection, DbError> {
         let url_text = url.to_string();
-        let url = ConnectUrl::parse(url)?;
+        let url = ConnectUrl::parse_with(url, options)?;
         let conn = Conn::new(url.client_options()).map_err(|e| {
             DbError::new(format!(
                 "cannot connect to mysql server {}: {}",
@@ -43,12 +50,19 @@ impl MySqlConnection {
                 describe(&e)
             ))
         })?;
-        Ok(MySqlConnection {
+        let mut opened = MySqlConnection {
             conn,
             url,
             url_text,
             held_lock: None,
-        })
+        };
+        for sql in opened.url.session_sql.clone() {
+            opened.rows(&sql).map_err(|e| {
+                let failed = govup_engine::connect_options::session_error(&sql, &e.message);
+                DbError::new(format!("on {}: {}", opened.url.describe(), failed.message))
+            })?;
+        }
+        Ok(opened)
     }
 
     pub(crate) fn url(&self) -> &ConnectUrl {

@@ -40,7 +40,11 @@
 //! every DDL statement implicitly, hence `transactional_ddl = false`), it does not use prepared
 //! statements (the text protocol accepts every statement kind), it never reconnects (a new
 //! session would silently lose the lock), it never changes `sql_mode` or other session settings
-//! a patch may rely on, and it does not honour `NO_BACKSLASH_ESCAPES` when splitting or quoting.
+//! a patch may rely on on its own (the operator's session statements, given to [`connect_with`],
+//! run on the connection and, after govup's own `innodb_strict_mode=OFF`, on every `mysql`
+//! loading session), it reads no password from the environment except in
+//! [`conventional_password`] (`MYSQL_PWD`, when the binary asks), and it does not honour
+//! `NO_BACKSLASH_ESCAPES` when splitting or quoting.
 
 mod backup;
 mod catalog;
@@ -53,13 +57,39 @@ mod programs;
 mod scratch;
 
 use govup_engine::driver::{DbError, Driver};
+use govup_engine::{ConnectOptions, PasswordLookup, Secret};
 
 pub use connection::MySqlConnection;
 pub use govup_sql::mysql::{MySql, DIALECT};
 
 /// Opens a connection to the MySQL or MariaDB server `url` names.
 pub fn connect(url: &str) -> Result<Box<dyn Driver>, DbError> {
-    Ok(Box::new(MySqlConnection::open(url)?))
+    connect_with(url, &ConnectOptions::default())
+}
+
+/// [`connect`] with a password given beside the URL (used only when the URL names a user and
+/// no password) and session statements run on every session, `mysql`'s loading ones included.
+pub fn connect_with(url: &str, options: &ConnectOptions) -> Result<Box<dyn Driver>, DbError> {
+    Ok(Box::new(MySqlConnection::open_with(url, options)?))
+}
+
+/// `MYSQL_PWD`, where the `mysql` client looks when nothing else gives a password; only for a
+/// URL that names a user and no password.
+pub fn conventional_password(url: &str) -> PasswordLookup {
+    let Ok(parsed) = connect_url::ConnectUrl::parse(url) else {
+        return PasswordLookup::default();
+    };
+    if parsed.user.is_none() || parsed.password.is_some() {
+        return PasswordLookup::default();
+    }
+    match std::env::var_os("MYSQL_PWD").filter(|p| !p.is_empty()) {
+        Some(pw) => PasswordLookup {
+            password: Some(Secret::new(pw.to_string_lossy())),
+            source: Some("MYSQL_PWD".into()),
+            warnings: vec![],
+        },
+        None => PasswordLookup::default(),
+    }
 }
 
 /// Whether `url` is a MySQL URL this driver reads, without connecting: a malformed URL is bad

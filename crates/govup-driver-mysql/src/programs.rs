@@ -194,7 +194,13 @@ pub fn load_args(url: &ConnectUrl, mariadb: bool, database: &str) -> Vec<OsStrin
     // default is ON, and the dump's own CREATE TABLE would fail with "Row size too large". The
     // setting only turns that check into a warning for this loading session: the tables come
     // back as they were, the file is loaded as written.
-    args.push("--init-command=SET SESSION innodb_strict_mode=OFF".into());
+    // The operator's session statements follow, so that theirs win where they set the same.
+    let mut init = String::from("SET SESSION innodb_strict_mode=OFF");
+    for sql in &url.session_sql {
+        init.push_str("; ");
+        init.push_str(sql);
+    }
+    args.push(format!("--init-command={init}").into());
     args.push(MAX_PACKET.into());
     // An option rather than a positional argument: a name can never be read as an option.
     args.push(format!("--database={database}").into());
@@ -205,7 +211,7 @@ pub fn load_args(url: &ConnectUrl, mariadb: bool, database: &str) -> Vec<OsStrin
 pub fn command(tool: &Tool, url: &ConnectUrl, args: &[OsString]) -> Command {
     let mut command = Command::new(&tool.path);
     command.args(args);
-    match &url.password {
+    match url.password() {
         Some(password) => command.env("MYSQL_PWD", password),
         // A MYSQL_PWD the operator exported for something else must not log us in as someone.
         None => command.env_remove("MYSQL_PWD"),
@@ -372,6 +378,28 @@ mod tests {
         assert!(!args.iter().any(|a| a.starts_with("--user")));
         assert_eq!(args.last().map(String::as_str), Some("--database=-odd"));
         assert!(args.contains(&"--init-command=SET SESSION innodb_strict_mode=OFF".to_string()));
+    }
+
+    #[test]
+    fn the_loading_session_runs_the_session_statements_and_gets_a_given_password() {
+        let options = govup_engine::ConnectOptions {
+            password: Some(govup_engine::Secret::new("given")),
+            session_sql: vec!["SET SESSION sql_mode='ANSI'".into()],
+        };
+        let with = ConnectUrl::parse_with("mysql://u@h/x", &options).unwrap();
+        let args = strings(&load_args(&with, true, "x"));
+        assert!(
+            args.contains(
+                &"--init-command=SET SESSION innodb_strict_mode=OFF; SET SESSION sql_mode='ANSI'"
+                    .to_string()
+            ),
+            "{args:?}"
+        );
+        assert_eq!(with.password(), Some("given"));
+        assert_eq!(with.describe(), "mysql://u@h:3306/x");
+        // A password in the URL wins.
+        let typed = ConnectUrl::parse_with("mysql://u:typed@h/x", &options).unwrap();
+        assert_eq!(typed.password(), Some("typed"));
     }
 
     #[test]

@@ -97,7 +97,7 @@ fn copy_into(
     source: &str,
     target: &str,
 ) -> Result<(), String> {
-    let password = url.password.as_deref();
+    let password = url.password();
     let mut args = programs::dump_args(url, dump.mariadb);
     args.push("--".into());
     args.push(source.into());

@@ -2,6 +2,7 @@
 //! library when the first connection opens.
 
 use govup_engine::driver::{DbError, Dialect, Driver};
+use govup_engine::{ConnectOptions, Secret};
 use oracle::sql_type::OracleType;
 
 use crate::lock;
@@ -28,13 +29,32 @@ pub struct OracleConnection {
 
 /// Opens a session for `oracle://user:password@host:port/service_name`.
 pub fn connect(url: &str) -> Result<Box<dyn Driver>, DbError> {
-    Ok(Box::new(OracleConnection::open(url)?))
+    connect_with(url, &ConnectOptions::default())
+}
+
+/// [`connect`] with a password given beside the URL (used when the URL holds none) and session
+/// statements run right after connecting.
+pub fn connect_with(url: &str, options: &ConnectOptions) -> Result<Box<dyn Driver>, DbError> {
+    let mut conn = OracleConnection::open_with(url, options.password.as_ref())?;
+    let described = conn.url.describe();
+    options
+        .prepare(&mut conn)
+        .map_err(|e| DbError::new(format!("on {described}: {e}")))?;
+    Ok(Box::new(conn))
 }
 
 impl OracleConnection {
     pub fn open(url: &str) -> Result<OracleConnection, DbError> {
+        OracleConnection::open_with(url, None)
+    }
+
+    fn open_with(url: &str, given: Option<&Secret>) -> Result<OracleConnection, DbError> {
         let url = OracleUrl::parse(url)?;
-        let password = url.password.as_deref().unwrap_or("");
+        let password = url
+            .password
+            .as_deref()
+            .or(given.map(Secret::expose))
+            .unwrap_or("");
         let mut conn = oracle::Connection::connect(&url.user, password, url.connect_string())
             .map_err(|e| connect_error(&url, &e))?;
         // Outside begin()..commit() every statement commits, as the engine expects from a

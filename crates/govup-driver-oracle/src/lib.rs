@@ -52,7 +52,7 @@ mod connection;
 mod lock;
 mod url;
 
-pub use connection::{connect, OracleConnection};
+pub use connection::{connect, connect_with, OracleConnection};
 pub use govup_sql::oracle::{Oracle, DIALECT};
 
 /// Whether `url` is an Oracle URL this driver reads, without loading the client library: a

@@ -5,7 +5,8 @@ use std::time::{Duration, Instant};
 
 use govup_engine::driver::Replication;
 use govup_engine::{
-    execute_each, Catalog, DbError, Dialect, Driver, IdleScratch, Maintenance, Replicas,
+    execute_each, Catalog, ConnectOptions, DbError, Dialect, Driver, IdleScratch, Maintenance,
+    Replicas,
 };
 use postgres::config::SslMode;
 use postgres::{Client, NoTls, SimpleQueryMessage};
@@ -33,7 +34,14 @@ const BATCH: &str = "govup_batch";
 
 /// Opens a connection to `url` (`postgres://` or `postgresql://`).
 pub fn connect(url: &str) -> Result<Box<dyn Driver>, DbError> {
-    Ok(Box::new(PgConnection::open(url)?))
+    connect_with(url, &ConnectOptions::default())
+}
+
+/// [`connect`] with a password from elsewhere than the URL and session statements, which run
+/// on this session and every one the driver opens for it later (maintenance, scratch copies).
+pub fn connect_with(url: &str, options: &ConnectOptions) -> Result<Box<dyn Driver>, DbError> {
+    let target = Target::parse_with(url, options).map_err(DbError::new)?;
+    Ok(Box::new(PgConnection::open_target(target)?))
 }
 
 impl PgConnection {
@@ -128,7 +136,19 @@ fn open_client(target: &mut Target) -> Result<Client, DbError> {
         Some(connector) => target.config.ssl_mode(SslMode::Require).connect(connector),
         None => target.config.ssl_mode(SslMode::Disable).connect(NoTls),
     };
-    connected.map_err(|e| connect_error(target, &one_line(&e, None).message))
+    let mut client = connected.map_err(|e| connect_error(target, &one_line(&e, None).message))?;
+    for sql in &target.options.session_sql {
+        client.batch_execute(sql).map_err(|e| {
+            let why = one_line(&e, None).message;
+            let failed = govup_engine::connect_options::session_error(sql, &why);
+            DbError::new(format!(
+                "on {}: {}",
+                target.described,
+                target.scrub(&failed.message)
+            ))
+        })?;
+    }
+    Ok(client)
 }
 
 /// The first number of the advisory locks `execute_many` takes to tell which statement of a

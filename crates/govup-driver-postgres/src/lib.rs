@@ -17,9 +17,14 @@
 //!
 //! What it deliberately does not do: it never decides what to run or records history (the
 //! engine does, through the `Driver` trait), never interprets `psql` meta-commands, never reads
-//! `~/.pgpass`, `PG*` environment variables or the system certificate store (the programs it runs
-//! get no inherited `PG*` variable either), and never links OpenSSL. Passwords never appear in
-//! its messages: URLs are shown as `user:***@`.
+//! `PG*` environment variables or the system certificate store on its own (the programs it runs
+//! get no inherited `PG*` variable either; only [`conventional_password`], which the binary
+//! calls for a URL with a user and no password, reads `PGPASSWORD`, `PGPASSFILE` and
+//! `~/.pgpass`), and never links OpenSSL. Passwords never appear in its messages: URLs are
+//! shown as `user:***@`. A password given beside the URL ([`connect_with`]) and the session
+//! statements follow every session it opens for that connection: maintenance, scratch copies,
+//! a session reopened after a copy. `pg_dump` and `pg_restore` get the password, not the
+//! statements (libpq's programs take settings, not statements, from their environment).
 
 mod backup;
 mod catalog;
@@ -28,15 +33,17 @@ mod connection;
 mod error;
 mod lock;
 mod namespace;
+mod pgpass;
 mod programs;
 mod restore;
 mod scratch;
 mod tls;
 mod url;
 
-pub use connection::{connect, PgConnection};
+pub use connection::{connect, connect_with, PgConnection};
 pub use govup_sql::postgres::split;
 pub use govup_sql::postgres::{Postgres, DIALECT};
+pub use pgpass::conventional_password;
 
 /// Whether `url` is a PostgreSQL URL this driver reads, without connecting: a malformed URL is
 /// bad usage, told apart from a server that cannot be reached.

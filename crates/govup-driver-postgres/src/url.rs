@@ -8,6 +8,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use govup_engine::url::redact as mask_url;
+use govup_engine::ConnectOptions;
 use percent_encoding::percent_decode_str;
 use postgres::config::Host;
 
@@ -28,6 +29,9 @@ pub struct Target {
     pub described: String,
     /// Kept only to scrub it from error messages.
     pub password: Option<String>,
+    /// The password and session statements given beside the URL, kept for the sessions opened
+    /// later on the same server (maintenance, scratch databases).
+    pub options: ConnectOptions,
 }
 
 impl Target {
@@ -108,12 +112,32 @@ impl Target {
             tls,
             described,
             password,
+            options: ConnectOptions::default(),
         })
+    }
+
+    /// [`Target::parse`], then `options`: their password fills in only for a URL that names a
+    /// user and no password (as libpq's other sources do); `described` keeps showing the URL as
+    /// typed.
+    pub fn parse_with(url: &str, options: &ConnectOptions) -> Result<Target, String> {
+        let mut target = Target::parse(url)?;
+        target.set_options(options);
+        Ok(target)
+    }
+
+    fn set_options(&mut self, options: &ConnectOptions) {
+        if let Some(secret) = &options.password {
+            if self.config.get_user().is_some() && self.config.get_password().is_none() {
+                self.config.password(secret.expose());
+                self.password = Some(secret.expose().to_string());
+            }
+        }
+        self.options = options.clone();
     }
 
     /// The same server, user and parameters, database `database`.
     pub fn with_database(&self, database: &str) -> Result<Target, String> {
-        Target::parse(&with_database(&self.url, database))
+        Target::parse_with(&with_database(&self.url, database), &self.options)
     }
 
     /// `host:port` of every server the URL names, to tell whether two URLs reach the same server.
@@ -233,6 +257,24 @@ mod tests {
         Target::parse(url)
             .map(|t| t.described)
             .unwrap_or_else(|e| panic!("{url}: {e}"))
+    }
+
+    #[test]
+    fn a_given_password_fills_in_only_where_the_url_has_none_and_follows_to_scratch() {
+        let options = ConnectOptions {
+            password: Some(govup_engine::Secret::new("given")),
+            session_sql: vec!["SET lock_timeout = '5s'".into()],
+        };
+        let t = Target::parse_with("postgres://u@h/db", &options).unwrap();
+        assert_eq!(t.config.get_password(), Some(&b"given"[..]));
+        assert_eq!(t.described, "postgres://u@h:5432/db");
+        let scratch = t.with_database("db_govup_copy_1_0").unwrap();
+        assert_eq!(scratch.config.get_password(), Some(&b"given"[..]));
+        assert_eq!(scratch.options.session_sql, options.session_sql);
+        let typed = Target::parse_with("postgres://u:typed@h/db", &options).unwrap();
+        assert_eq!(typed.config.get_password(), Some(&b"typed"[..]));
+        let no_user = Target::parse_with("postgres://h/db", &options).unwrap();
+        assert_eq!(no_user.config.get_password(), None);
     }
 
     #[test]

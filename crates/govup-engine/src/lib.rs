@@ -28,6 +28,7 @@ pub mod apply;
 pub mod backup;
 mod batch;
 pub mod catalog;
+pub mod connect_options;
 pub mod connections;
 pub mod driver;
 pub mod error;
@@ -49,6 +50,7 @@ pub mod verify;
 
 pub use apply::apply;
 pub use catalog::{diff, Catalog, Column, Constraint, Difference, Index, Sequence};
+pub use connect_options::{ConnectOptions, PasswordLookup, Secret};
 pub use connections::{Conn, Connections, Connector, Locked};
 pub use driver::{
     execute_each, first_word_is, script, Capabilities, DbError, Dialect, Driver, Replicas,
