@@ -23,6 +23,15 @@ pub struct SchemaMap {
     pub areas: BTreeMap<String, Role>,
     pub urls: BTreeMap<Role, String>,
     pub skip: BTreeSet<Role>,
+    /// The upgrade tree, resolved against the map's folder: one file describes an installation.
+    pub dir: Option<PathBuf>,
+    /// Where the password of `url` is, when the URL names a user and no password (resolved
+    /// against the map's folder).
+    pub password_file: Option<PathBuf>,
+    /// The same, per `[urls]` entry written as `{ url = "...", password_file = "..." }`.
+    pub password_files: BTreeMap<Role, PathBuf>,
+    /// `[session] sql`: statements run on every connection, before anything else.
+    pub session_sql: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +58,23 @@ struct RawMap {
     urls: BTreeMap<String, UrlEntry>,
     #[serde(default)]
     skip: Vec<String>,
+    dir: Option<String>,
+    password_file: Option<String>,
+    session: Option<RawSession>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSession {
+    #[serde(default)]
+    sql: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UrlTable {
+    url: String,
+    password_file: Option<String>,
 }
 
 /// An entry of `[urls]`. The contract's own example writes `skip = [...]` after `[urls]`, which
@@ -59,6 +85,7 @@ struct RawMap {
 enum UrlEntry {
     Url(String),
     Roles(Vec<String>),
+    Table(UrlTable),
 }
 
 impl SchemaMap {
@@ -85,12 +112,37 @@ impl SchemaMap {
             key.parse::<Role>()
                 .map_err(|e| invalid(format!("in {section}: {e}")))
         };
+        // Paths in the map are relative to the map, wherever govup runs from.
+        let folder = path.parent().unwrap_or(Path::new(""));
+        let beside = |p: &str, key: &str| {
+            if p.is_empty() {
+                return Err(invalid(format!("{key} is empty")));
+            }
+            Ok(folder.join(p))
+        };
         let mut map = SchemaMap {
             source: Some(path.to_path_buf()),
             db: raw.db,
             url: raw.url,
+            dir: raw.dir.as_deref().map(|d| beside(d, "dir")).transpose()?,
+            password_file: raw
+                .password_file
+                .as_deref()
+                .map(|p| beside(p, "password_file"))
+                .transpose()?,
             ..SchemaMap::default()
         };
+        if map.password_file.is_some() && map.url.is_none() {
+            return Err(invalid(
+                "password_file is the password of `url`, which the map does not name".into(),
+            ));
+        }
+        for sql in raw.session.map(|s| s.sql).unwrap_or_default() {
+            if sql.trim().is_empty() {
+                return Err(invalid("in [session]: a statement of sql is empty".into()));
+            }
+            map.session_sql.push(sql);
+        }
         for (k, schema) in raw.schemas {
             if schema.is_empty() {
                 return Err(invalid(format!(
@@ -109,6 +161,14 @@ impl SchemaMap {
                 UrlEntry::Url(url) => {
                     map.urls.insert(role(&k, "[urls]")?, url);
                 }
+                UrlEntry::Table(table) => {
+                    let r = role(&k, "[urls]")?;
+                    map.urls.insert(r, table.url);
+                    if let Some(file) = table.password_file {
+                        let file = beside(&file, &format!("[urls] {k} password_file"))?;
+                        map.password_files.insert(r, file);
+                    }
+                }
                 UrlEntry::Roles(roles) if k == "skip" => skip.extend(roles),
                 UrlEntry::Roles(_) => {
                     return Err(invalid(format!(
@@ -124,6 +184,21 @@ impl SchemaMap {
             return Err(invalid("skip leaves no role to upgrade".into()));
         }
         Ok(map)
+    }
+
+    /// The password file the map names for `url`: its own `password_file` for `url`, an entry's
+    /// for that entry's URL.
+    pub fn password_file_for(&self, url: &str) -> Option<&Path> {
+        if self.url.as_deref() == Some(url) {
+            if let Some(file) = &self.password_file {
+                return Some(file);
+            }
+        }
+        self.urls
+            .iter()
+            .filter(|(_, u)| u.as_str() == url)
+            .find_map(|(role, _)| self.password_files.get(role))
+            .map(PathBuf::as_path)
     }
 
     /// The role of an area, and whether the built-in table or the map knows it.
@@ -269,6 +344,47 @@ statistics = "postgres://stats@db2.example/govway_stats"
         ] {
             let err = parse(text).unwrap_err().to_string();
             assert!(err.starts_with("schema map `map.toml` is invalid"), "{err}");
+            assert!(err.contains(needle), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn an_installation_in_one_file() {
+        let map = SchemaMap::parse(
+            r#"
+url = "mysql://govway@db/govway"
+password_file = "secrets/govway.pw"
+dir = "../tree"
+[urls]
+statistics = { url = "mysql://stats@db2/stats", password_file = "/run/secrets/stats" }
+[session]
+sql = ["SET SESSION innodb_strict_mode=OFF", "SET SESSION sql_mode='ANSI'"]
+"#,
+            Path::new("/etc/govup/map.toml"),
+        )
+        .unwrap();
+        assert_eq!(map.dir.as_deref(), Some(Path::new("/etc/govup/../tree")));
+        assert_eq!(
+            map.password_file_for("mysql://govway@db/govway"),
+            Some(Path::new("/etc/govup/secrets/govway.pw"))
+        );
+        assert_eq!(
+            map.password_file_for("mysql://stats@db2/stats"),
+            Some(Path::new("/run/secrets/stats"))
+        );
+        assert_eq!(map.password_file_for("mysql://other@db/x"), None);
+        assert_eq!(map.urls[&Role::Statistics], "mysql://stats@db2/stats");
+        assert_eq!(map.session_sql.len(), 2);
+        // A map in the working folder: paths stay relative to it.
+        let here = parse("dir = \"tree\"\n").unwrap();
+        assert_eq!(here.dir.as_deref(), Some(Path::new("tree")));
+        for (text, needle) in [
+            ("password_file = \"x\"\n", "does not name"),
+            ("[session]\nsql = [\" \"]\n", "empty"),
+            ("[session]\nsq = []\n", "sq"),
+            ("dir = \"\"\n", "dir is empty"),
+        ] {
+            let err = parse(text).unwrap_err().to_string();
             assert!(err.contains(needle), "{text:?}: {err}");
         }
     }
