@@ -1,5 +1,6 @@
 //! `govup apply`: run a plan against a database, or show what would run (`--dry-run`).
 
+use crate::access::Access;
 use crate::cli::{ApplyArgs, FromVersion, OutputFormat, TxArg};
 use crate::failure::Failure;
 use crate::plan_cmd::{plan_failure, resolve_to, skip_code};
@@ -16,11 +17,11 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<()> {
     let setup = Setup::new(args)?;
     let job = setup.job(args);
     let opts = options(args);
-    let mut connector = if args.dry_run {
-        connect::connect_read_only
+    let mut connector = setup.access.connector(if args.dry_run {
+        connect::Kind::ReadOnly
     } else {
-        connect::connect
-    };
+        connect::Kind::Create
+    });
     let json = matches!(args.format, OutputFormat::Json);
     let mut observer = observer(args, json || args.dry_run)?;
     let wait_replicas = args.wait_replicas.filter(|_| !args.dry_run);
@@ -132,6 +133,7 @@ pub struct Setup {
     pub inst: target::Installation,
     pub loaded: tree_input::Loaded,
     to: govup_planner::Version,
+    pub access: Access,
 }
 
 impl Setup {
@@ -142,9 +144,16 @@ impl Setup {
             args.db,
             &args.skip_role,
         )?;
-        let loaded = tree_input::load_for_apply(&args.dir, inst.db, &args.read)?;
+        let dir = target::tree_dir(args.dir.as_ref(), &inst.map)?;
+        let loaded = tree_input::load_for_apply(&dir, inst.db, &args.read)?;
         let to = resolve_to(&args.to, &loaded)?;
-        Ok(Setup { inst, loaded, to })
+        let access = Access::new(&args.access, Some(&inst.map));
+        Ok(Setup {
+            inst,
+            loaded,
+            to,
+            access,
+        })
     }
 
     pub fn job(&self, args: &ApplyArgs) -> Job<'_> {

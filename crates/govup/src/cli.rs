@@ -89,11 +89,12 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct PlanArgs {
-    /// The upgrade tree: a directory of upgrade_<FROM>_to_<TO> steps
-    #[arg(long, value_name = "TREE")]
-    pub dir: PathBuf,
+    /// The upgrade tree: a directory of upgrade_<FROM>_to_<TO> steps (default: `dir` of the
+    /// schema map)
+    #[arg(long, value_name = "TREE", env = "GOVUP_DIR")]
+    pub dir: Option<PathBuf>,
     /// Which database folder of the tree to plan for (default: `db` of the schema map)
-    #[arg(long, value_name = "DBTYPE")]
+    #[arg(long, value_name = "DBTYPE", env = "GOVUP_DB")]
     pub db: Option<DbType>,
     /// The version the database is at (with --impact: `auto`, the default, reads it)
     #[arg(long, value_name = "VERSION", required_unless_present = "impact")]
@@ -102,7 +103,7 @@ pub struct PlanArgs {
     #[arg(long, value_name = "VERSION")]
     pub to: ToVersion,
     /// The installation's map.toml: schemas and connections per role
-    #[arg(long, value_name = "MAP.toml")]
+    #[arg(long, value_name = "MAP.toml", env = "GOVUP_SCHEMA_MAP")]
     pub schema_map: Option<PathBuf>,
     /// With --impact: the database to measure, read-only
     #[arg(long, value_name = "URL", requires = "impact")]
@@ -123,21 +124,31 @@ pub struct PlanArgs {
     pub format: OutputFormat,
     #[command(flatten)]
     pub read: crate::tree_input::TreeReadArgs,
+    /// With --impact: the password and session statements of the connection
+    #[command(flatten)]
+    pub access: crate::access::AccessArgs,
 }
 
 #[derive(Args, Debug)]
 pub struct ApplyArgs {
-    /// The upgrade tree
-    #[arg(long, value_name = "TREE")]
-    pub dir: PathBuf,
+    /// The upgrade tree (default: `dir` of the schema map)
+    #[arg(long, value_name = "TREE", env = "GOVUP_DIR")]
+    pub dir: Option<PathBuf>,
     /// The database: postgres://, mysql://, mariadb://, oracle://, sqlite:PATH
-    #[arg(long, value_name = "URL", required_unless_present = "schema_map")]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "GOVUP_URL",
+        // A URL may hold a password: --help must not print it.
+        hide_env_values = true,
+        required_unless_present = "schema_map"
+    )]
     pub url: Option<String>,
     /// The installation's map.toml: connection, schemas per role, roles to skip
-    #[arg(long, value_name = "MAP.toml")]
+    #[arg(long, value_name = "MAP.toml", env = "GOVUP_SCHEMA_MAP")]
     pub schema_map: Option<PathBuf>,
     /// Which database folder of the tree to use (default: from the URL scheme)
-    #[arg(long, value_name = "DBTYPE")]
+    #[arg(long, value_name = "DBTYPE", env = "GOVUP_DB")]
     pub db: Option<DbType>,
     /// The version to reach, or `latest`
     #[arg(long, value_name = "VERSION")]
@@ -183,6 +194,8 @@ pub struct ApplyArgs {
     pub format: OutputFormat,
     #[command(flatten)]
     pub read: crate::tree_input::TreeReadArgs,
+    #[command(flatten)]
+    pub access: crate::access::AccessArgs,
 }
 
 #[derive(Args, Debug)]
@@ -191,17 +204,26 @@ pub struct RestoreArgs {
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
     /// The database to restore into
-    #[arg(long, value_name = "URL", required_unless_present = "schema_map")]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "GOVUP_URL",
+        // A URL may hold a password: --help must not print it.
+        hide_env_values = true,
+        required_unless_present = "schema_map"
+    )]
     pub url: Option<String>,
     /// The installation's map.toml, as given to `apply`
-    #[arg(long, value_name = "MAP.toml")]
+    #[arg(long, value_name = "MAP.toml", env = "GOVUP_SCHEMA_MAP")]
     pub schema_map: Option<PathBuf>,
+    #[command(flatten)]
+    pub access: crate::access::AccessArgs,
 }
 
 #[derive(Args, Debug)]
 pub struct VerifyArgs {
     /// The database to check
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", env = "GOVUP_URL", hide_env_values = true)]
     pub url: String,
     /// The schema to compare (default: the connection's default schema)
     #[arg(long, value_name = "SCHEMA")]
@@ -222,22 +244,31 @@ pub struct VerifyArgs {
     pub strict_order: bool,
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
+    #[command(flatten)]
+    pub access: crate::access::AccessArgs,
 }
 
 #[derive(Args, Debug)]
 pub struct StatusArgs {
     /// The database: postgres://, mysql://, mariadb://, oracle://, sqlite:PATH
-    #[arg(long, value_name = "URL", required_unless_present = "schema_map")]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "GOVUP_URL",
+        // A URL may hold a password: --help must not print it.
+        hide_env_values = true,
+        required_unless_present = "schema_map"
+    )]
     pub url: Option<String>,
     /// The installation's map.toml
-    #[arg(long, value_name = "MAP.toml")]
+    #[arg(long, value_name = "MAP.toml", env = "GOVUP_SCHEMA_MAP")]
     pub schema_map: Option<PathBuf>,
     /// Which database folder of the tree to use (default: from the URL scheme)
-    #[arg(long, value_name = "DBTYPE")]
+    #[arg(long, value_name = "DBTYPE", env = "GOVUP_DB")]
     pub db: Option<DbType>,
     /// An upgrade tree: also list the steps pending to its newest version, and check every
-    /// applied patch's checksum against it
-    #[arg(long, value_name = "TREE")]
+    /// applied patch's checksum against it (default: `dir` of the schema map)
+    #[arg(long, value_name = "TREE", env = "GOVUP_DIR")]
     pub dir: Option<PathBuf>,
     /// The version the database should be at (default: the tree's newest)
     #[arg(long, value_name = "VERSION", requires = "dir")]
@@ -250,36 +281,54 @@ pub struct StatusArgs {
     pub format: OutputFormat,
     #[command(flatten)]
     pub read: crate::tree_input::TreeReadArgs,
+    #[command(flatten)]
+    pub access: crate::access::AccessArgs,
 }
 
 #[derive(Args, Debug)]
 pub struct HistoryArgs {
     /// The database: postgres://, mysql://, mariadb://, oracle://, sqlite:PATH
-    #[arg(long, value_name = "URL", required_unless_present = "schema_map")]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "GOVUP_URL",
+        // A URL may hold a password: --help must not print it.
+        hide_env_values = true,
+        required_unless_present = "schema_map"
+    )]
     pub url: Option<String>,
     /// The installation's map.toml: every schema it names is read
-    #[arg(long, value_name = "MAP.toml")]
+    #[arg(long, value_name = "MAP.toml", env = "GOVUP_SCHEMA_MAP")]
     pub schema_map: Option<PathBuf>,
     /// Which database type (default: from the URL scheme)
-    #[arg(long, value_name = "DBTYPE")]
+    #[arg(long, value_name = "DBTYPE", env = "GOVUP_DB")]
     pub db: Option<DbType>,
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
+    #[command(flatten)]
+    pub access: crate::access::AccessArgs,
 }
 
 #[derive(Args, Debug)]
 pub struct RepairArgs {
     /// The database: postgres://, mysql://, mariadb://, oracle://, sqlite:PATH
-    #[arg(long, value_name = "URL", required_unless_present = "schema_map")]
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "GOVUP_URL",
+        // A URL may hold a password: --help must not print it.
+        hide_env_values = true,
+        required_unless_present = "schema_map"
+    )]
     pub url: Option<String>,
     /// The installation's map.toml
-    #[arg(long, value_name = "MAP.toml")]
+    #[arg(long, value_name = "MAP.toml", env = "GOVUP_SCHEMA_MAP")]
     pub schema_map: Option<PathBuf>,
     /// Which database folder of the tree to use (default: from the URL scheme)
-    #[arg(long, value_name = "DBTYPE")]
+    #[arg(long, value_name = "DBTYPE", env = "GOVUP_DB")]
     pub db: Option<DbType>,
     /// The upgrade tree; the patch must be in it
-    #[arg(long, value_name = "TREE")]
+    #[arg(long, value_name = "TREE", env = "GOVUP_DIR")]
     pub dir: PathBuf,
     /// The patch's tree-relative path, as `govup history` shows it
     #[arg(long, value_name = "PATH")]
@@ -303,6 +352,8 @@ pub struct RepairArgs {
     pub format: OutputFormat,
     #[command(flatten)]
     pub read: crate::tree_input::TreeReadArgs,
+    #[command(flatten)]
+    pub access: crate::access::AccessArgs,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -339,7 +390,7 @@ impl std::str::FromStr for FromVersion {
 #[derive(Args, Debug)]
 pub struct GraphArgs {
     /// The upgrade tree
-    #[arg(long, value_name = "TREE")]
+    #[arg(long, value_name = "TREE", env = "GOVUP_DIR")]
     pub dir: PathBuf,
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
     pub format: GraphFormat,

@@ -4,10 +4,10 @@
 //! schemes and folder names live with [`DbType`] (`govup_planner::db`), so a URL's type, a
 //! map's `db` and `--db` are all read from one registry and cannot disagree.
 
-use govup_engine::{DbError, Driver};
+use govup_engine::{ConnectOptions, DbError, Driver, PasswordLookup};
 use govup_planner::DbType;
 
-type Connect = fn(&str) -> Result<Box<dyn Driver>, DbError>;
+type Connect = fn(&str, &ConnectOptions) -> Result<Box<dyn Driver>, DbError>;
 
 /// What the binary knows of one database type's driver.
 pub struct DriverEntry {
@@ -21,36 +21,66 @@ pub struct DriverEntry {
     pub existing: Connect,
     /// Parses the URL without connecting, so that a malformed URL is bad usage (exit 2).
     pub check: fn(&str) -> Result<(), DbError>,
+    /// Where the database's own tools find a password (`PGPASSWORD`, `~/.pgpass`, `MYSQL_PWD`).
+    pub conventional: fn(&str) -> PasswordLookup,
+}
+
+/// How a command opens a database: see the fields of [`DriverEntry`].
+#[derive(Clone, Copy, Debug)]
+pub enum Kind {
+    Create,
+    ReadOnly,
+    Existing,
+}
+
+fn no_convention(_: &str) -> PasswordLookup {
+    PasswordLookup::default()
+}
+
+/// Drivers without session handling of their own: the statements run once, after opening.
+macro_rules! with_session {
+    ($open:path) => {{
+        fn open(url: &str, options: &ConnectOptions) -> Result<Box<dyn Driver>, DbError> {
+            let mut driver = $open(url)?;
+            options.prepare(driver.as_mut())?;
+            Ok(driver)
+        }
+        open
+    }};
 }
 
 pub const DRIVERS: [DriverEntry; 4] = [
     DriverEntry {
         db: DbType::Postgresql,
-        connect: govup_driver_postgres::connect,
-        read_only: govup_driver_postgres::connect,
-        existing: govup_driver_postgres::connect,
+        connect: govup_driver_postgres::connect_with,
+        read_only: govup_driver_postgres::connect_with,
+        existing: govup_driver_postgres::connect_with,
         check: govup_driver_postgres::check_url,
+        conventional: govup_driver_postgres::conventional_password,
     },
     DriverEntry {
         db: DbType::Mysql,
-        connect: govup_driver_mysql::connect,
-        read_only: govup_driver_mysql::connect,
-        existing: govup_driver_mysql::connect,
+        connect: govup_driver_mysql::connect_with,
+        read_only: govup_driver_mysql::connect_with,
+        existing: govup_driver_mysql::connect_with,
         check: govup_driver_mysql::check_url,
+        conventional: govup_driver_mysql::conventional_password,
     },
     DriverEntry {
         db: DbType::Oracle,
-        connect: govup_driver_oracle::connect,
-        read_only: govup_driver_oracle::connect,
-        existing: govup_driver_oracle::connect,
+        connect: govup_driver_oracle::connect_with,
+        read_only: govup_driver_oracle::connect_with,
+        existing: govup_driver_oracle::connect_with,
         check: govup_driver_oracle::check_url,
+        conventional: no_convention,
     },
     DriverEntry {
         db: DbType::Sqlite,
-        connect: govup_driver_sqlite::connect,
-        read_only: govup_driver_sqlite::connect_read_only,
-        existing: govup_driver_sqlite::connect_existing,
+        connect: with_session!(govup_driver_sqlite::connect),
+        read_only: with_session!(govup_driver_sqlite::connect_read_only),
+        existing: with_session!(govup_driver_sqlite::connect_existing),
         check: govup_driver_sqlite::check_url,
+        conventional: no_convention,
     },
 ];
 
@@ -73,19 +103,25 @@ pub fn driver_for(url: &str) -> Result<&'static DriverEntry, DbError> {
         .ok_or_else(|| DbError::new(format!("govup has no driver for {db} yet")))
 }
 
-/// For a dry run: SQLite opens read-only and does not create a missing file; the servers'
-/// drivers write nothing on connecting anyway.
-pub fn connect_read_only(url: &str) -> Result<Box<dyn Driver>, DbError> {
-    (driver_for(url)?.read_only)(url)
+/// Opens `url` with `options`. `ReadOnly` is for a dry run: SQLite opens read-only and does not
+/// create a missing file; the servers' drivers write nothing on connecting anyway. `Existing` is
+/// for a command that only reads an existing database: nothing is ever created.
+pub fn open(kind: Kind, url: &str, options: &ConnectOptions) -> Result<Box<dyn Driver>, DbError> {
+    let entry = driver_for(url)?;
+    let open = match kind {
+        Kind::Create => entry.connect,
+        Kind::ReadOnly => entry.read_only,
+        Kind::Existing => entry.existing,
+    };
+    open(url, options)
 }
 
-/// For a command that only reads an existing database: nothing is ever created.
-pub fn connect_existing(url: &str) -> Result<Box<dyn Driver>, DbError> {
-    (driver_for(url)?.existing)(url)
-}
-
-pub fn connect(url: &str) -> Result<Box<dyn Driver>, DbError> {
-    (driver_for(url)?.connect)(url)
+/// What the database's own conventions hold as the password of `url`.
+pub fn conventional_password(url: &str) -> PasswordLookup {
+    match driver_for(url) {
+        Ok(entry) => (entry.conventional)(url),
+        Err(_) => PasswordLookup::default(),
+    }
 }
 
 /// Whether `url` is well formed for the driver its scheme names.

@@ -1,6 +1,7 @@
 //! `govup history`: every row of `govup_history` in every schema of the installation, in run
 //! order, with the repairs made to them. Read-only: it never creates a table or a database.
 
+use crate::access::Access;
 use crate::apply_cmd::apply_failure;
 use crate::cli::{HistoryArgs, OutputFormat};
 use crate::failure::Failure;
@@ -12,8 +13,13 @@ use serde_json::json;
 
 pub fn run(args: &HistoryArgs) -> anyhow::Result<()> {
     let inst = target::resolve(args.url.as_deref(), args.schema_map.as_ref(), args.db, &[])?;
-    let mut conns = Connections::open(&inst.url, &inst.map, &mut connect::connect_read_only)
-        .map_err(apply_failure)?;
+    let access = Access::new(&args.access, Some(&inst.map));
+    let mut conns = Connections::open(
+        &inst.url,
+        &inst.map,
+        &mut access.connector(connect::Kind::ReadOnly),
+    )
+    .map_err(apply_failure)?;
     let describe = conns.main().driver.describe();
     let mut rows: Vec<(Target, Row)> = Vec::new();
     let mut missing: Vec<String> = Vec::new();

@@ -68,6 +68,7 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<()> {
         wait_replicas: None,
         format: args.format,
         read: args.read.clone(),
+        access: args.access.clone(),
     };
     let setup = Setup::new(&apply_args)?;
     let job = setup.job(&apply_args);
@@ -78,7 +79,7 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<()> {
     let mut conns = Connections::open(
         &setup.inst.url,
         &setup.inst.map,
-        &mut connect::connect_read_only,
+        &mut setup.access.connector(connect::Kind::ReadOnly),
     )
     .map_err(apply_failure)?;
     let report =

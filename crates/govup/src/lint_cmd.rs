@@ -12,7 +12,7 @@ pub const EXAMPLES: &str = "Examples:\n  govup lint --dir sql-samples\n  govup l
 #[derive(Args, Debug)]
 pub struct LintArgs {
     /// The upgrade tree
-    #[arg(long, value_name = "TREE")]
+    #[arg(long, value_name = "TREE", env = "GOVUP_DIR")]
     pub dir: PathBuf,
     /// A database folder to check (repeatable; default: every one the tree has)
     #[arg(long, value_name = "DBTYPE")]

@@ -14,6 +14,7 @@ macro_rules! errln {
     ($($arg:tt)*) => { $crate::output::err(&format!("{}\n", format_args!($($arg)*))) };
 }
 
+mod access;
 mod apply_cmd;
 mod cli;
 mod completions_cmd;

@@ -14,7 +14,8 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<()> {
     };
     map.skip.extend(args.skip_role.iter().copied());
     let db = map.db_for_plan(args.db).map_err(Failure::usage)?;
-    let loaded = tree_input::load_for(&args.dir, db, &args.read)?;
+    let dir = crate::target::tree_dir(args.dir.as_ref(), &map)?;
+    let loaded = tree_input::load_for(&dir, db, &args.read)?;
     let contents = Contents::new(&loaded.tree, &loaded.graph, db);
     let to = resolve_to(&args.to, &loaded)?;
     let request = Request {

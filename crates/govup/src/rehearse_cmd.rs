@@ -15,13 +15,19 @@ pub fn run(args: &ApplyArgs) -> anyhow::Result<()> {
     let mut originals = Connections::open(
         &setup.inst.url,
         &setup.inst.map,
-        &mut connect::connect_existing,
+        &mut setup.access.connector(connect::Kind::Existing),
     )
     .map_err(apply_failure)?;
     let json_out = matches!(args.format, OutputFormat::Json);
     let mut obs = observer(args, json_out)?;
-    let r = rehearse(&job, &mut originals, &mut connect::connect, &opts, &mut obs)
-        .map_err(apply_failure)?;
+    let r = rehearse(
+        &job,
+        &mut originals,
+        &mut setup.access.connector(connect::Kind::Create),
+        &opts,
+        &mut obs,
+    )
+    .map_err(apply_failure)?;
     drop(obs);
     let steps = match &r.result {
         Ok(report) => per_step(report),

@@ -1,6 +1,7 @@
 //! `govup repair`: one history row changed after a manual fix, under the upgrade lock, with
 //! who, when and why recorded in the row.
 
+use crate::access::Access;
 use crate::apply_cmd::apply_failure;
 use crate::cli::{OutputFormat, RepairArgs};
 use crate::failure::Failure;
@@ -43,12 +44,21 @@ pub fn run(args: &RepairArgs) -> anyhow::Result<()> {
     };
     // Opened once as an existing database first, so that a mistyped SQLite path is an error
     // rather than a new empty file; then writable, for the repair.
+    let access = Access::new(&args.access, Some(&inst.map));
     drop(
-        Connections::open(&inst.url, &inst.map, &mut connect::connect_existing)
-            .map_err(apply_failure)?,
+        Connections::open(
+            &inst.url,
+            &inst.map,
+            &mut access.connector(connect::Kind::Existing),
+        )
+        .map_err(apply_failure)?,
     );
-    let mut conns =
-        Connections::open(&inst.url, &inst.map, &mut connect::connect).map_err(apply_failure)?;
+    let mut conns = Connections::open(
+        &inst.url,
+        &inst.map,
+        &mut access.connector(connect::Kind::Create),
+    )
+    .map_err(apply_failure)?;
     // Says so when it has to wait for another govup's lock.
     let mut obs = crate::progress::Progress::new(false);
     let done = repair(

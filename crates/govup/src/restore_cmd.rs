@@ -1,5 +1,6 @@
 //! `govup restore DIR`: put back a backup that `govup apply --backup` wrote.
 
+use crate::access::Access;
 use crate::apply_cmd::apply_failure;
 use crate::cli::RestoreArgs;
 use crate::{connect, target};
@@ -8,8 +9,13 @@ use govup_engine::Connections;
 
 pub fn run(args: &RestoreArgs) -> anyhow::Result<()> {
     let inst = target::resolve(args.url.as_deref(), args.schema_map.as_ref(), None, &[])?;
-    let mut conns =
-        Connections::open(&inst.url, &inst.map, &mut connect::connect).map_err(apply_failure)?;
+    let access = Access::new(&args.access, Some(&inst.map));
+    let mut conns = Connections::open(
+        &inst.url,
+        &inst.map,
+        &mut access.connector(connect::Kind::Create),
+    )
+    .map_err(apply_failure)?;
     let set = restore_by_hand(&mut conns, &args.dir).map_err(apply_failure)?;
     outln!(
         "restored {} schema(s) of {} to version {} from {}",

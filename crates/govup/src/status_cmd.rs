@@ -1,5 +1,6 @@
 //! `govup status`: the version a database says it is at, and what is pending in a tree.
 
+use crate::access::Access;
 use crate::apply_cmd::apply_failure;
 use crate::cli::{OutputFormat, StatusArgs, ToVersion};
 use crate::failure::Failure;
@@ -11,10 +12,15 @@ use serde_json::json;
 
 pub fn run(args: &StatusArgs) -> anyhow::Result<()> {
     let inst = target::resolve(args.url.as_deref(), args.schema_map.as_ref(), args.db, &[])?;
-    let mut conns = Connections::open(&inst.url, &inst.map, &mut connect::connect_existing)
-        .map_err(apply_failure)?;
+    let access = Access::new(&args.access, Some(&inst.map));
+    let mut conns = Connections::open(
+        &inst.url,
+        &inst.map,
+        &mut access.connector(connect::Kind::Existing),
+    )
+    .map_err(apply_failure)?;
     let st = status(&mut conns, &inst.map).map_err(apply_failure)?;
-    let loaded = match &args.dir {
+    let loaded = match args.dir.as_ref().or(inst.map.dir.as_ref()) {
         Some(dir) => Some(tree_input::load_for(dir, inst.db, &args.read)?),
         None => None,
     };

@@ -4,7 +4,7 @@
 use crate::connect;
 use crate::failure::Failure;
 use govup_planner::DbType;
-use govup_schema_map::{installation, Role, UrlRules};
+use govup_schema_map::{installation, Role, SchemaMap, UrlRules};
 use std::path::PathBuf;
 
 pub use govup_schema_map::Installation;
@@ -17,6 +17,13 @@ fn rules<T>(then: impl FnOnce(&UrlRules<'_>) -> T) -> T {
     then(&UrlRules {
         type_of: &type_of,
         check: &check,
+    })
+}
+
+/// The tree: `--dir` (or `GOVUP_DIR`), else the schema map's `dir`.
+pub fn tree_dir(dir: Option<&PathBuf>, map: &SchemaMap) -> Result<PathBuf, Failure> {
+    dir.or(map.dir.as_ref()).cloned().ok_or_else(|| {
+        Failure::usage("missing --dir: name the upgrade tree (or give a schema map with `dir`)")
     })
 }
 

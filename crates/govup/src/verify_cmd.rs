@@ -1,5 +1,6 @@
 //! `govup verify`: compare a database's catalog with another database or with install scripts.
 
+use crate::access::Access;
 use crate::apply_cmd::apply_failure;
 use crate::cli::{OutputFormat, VerifyArgs};
 use crate::connect;
@@ -10,10 +11,11 @@ use govup_engine::{diff, ApplyError, Difference};
 use serde_json::json;
 
 pub fn run(args: &VerifyArgs) -> anyhow::Result<()> {
+    let access = Access::new(&args.access, None);
     let connect_to = |url: &str| {
         crate::target::type_of(url)?;
         connect::check(url).map_err(|e| Failure::usage(e.message))?;
-        connect::connect_existing(url).map_err(|error| {
+        access.open(connect::Kind::Existing, url).map_err(|error| {
             apply_failure(ApplyError::Connect {
                 url: redact(url),
                 error,
@@ -38,8 +40,12 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<()> {
                 .map(|f| f.display().to_string())
                 .collect();
             (
-                catalog_of_scripts(left.as_mut(), &mut connect::connect, &args.against_sql)
-                    .map_err(apply_failure)?,
+                catalog_of_scripts(
+                    left.as_mut(),
+                    &mut access.connector(connect::Kind::Create),
+                    &args.against_sql,
+                )
+                .map_err(apply_failure)?,
                 files.join(" + "),
             )
         }

@@ -4,6 +4,7 @@ mod apply_mysql;
 mod apply_postgres;
 mod apply_sqlite;
 mod audit;
+mod configure;
 mod corpus;
 mod exit_codes;
 mod generated_docs;
