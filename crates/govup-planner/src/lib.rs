@@ -3,7 +3,7 @@
 //! An upgrade tree is a directory of steps (`upgrade_3.3.17_to_3.3.18`, `upgrade_3.3.x_to_3.4.0`),
 //! each holding SQL patches per database type. This crate turns it into a DAG over versions and
 //! answers one question: *which patches, in which order, take a database from A to B?* The rules
-//! are those of `spec/upgrade-tree.md`, and each module owns one part of them:
+//! are those of `docs/upgrade-tree.md`, and each module owns one part of them:
 //!
 //! - [`version`]: `P.M.m` levels, lines, build tags (`3.3.19.p1` is level 3.3.19);
 //! - [`names`]: the grammars of step directories and patch files;

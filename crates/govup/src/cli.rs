@@ -1,4 +1,4 @@
-//! The command line, as `spec/cli-contract.md` fixes it.
+//! The command line, as `docs/cli-contract.md` fixes it.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use govup_planner::{DbType, Version};
