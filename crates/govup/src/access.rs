@@ -8,6 +8,7 @@
 //! driver's client configuration as a [`Secret`], never into a URL.
 
 use crate::connect::{self, Kind};
+use crate::failure::Failure;
 use clap::Args;
 use govup_engine::url::{redact, userinfo};
 use govup_engine::{ConnectOptions, DbError, Driver, Secret};
@@ -35,34 +36,46 @@ pub struct AccessArgs {
 /// The passwords and session statements of one run.
 pub struct Access {
     session_sql: Vec<String>,
-    password_file: Option<PathBuf>,
-    /// The map's `password_file` per URL.
-    map_files: Vec<(String, PathBuf)>,
+    /// `GOVUP_PASSWORD`, else the content of `--password-file`: for every URL.
+    given: Option<Secret>,
+    /// The map's `password_file` per URL, read.
+    from_map: Vec<(String, Secret)>,
     /// Per server and user, the password found (or that none was): a scratch copy on the same
     /// server reuses it, and a terminal asks once.
     found: RefCell<HashMap<String, Option<Secret>>>,
 }
 
 impl Access {
-    pub fn new(args: &AccessArgs, map: Option<&SchemaMap>) -> Access {
+    /// Reads the password files named before anything connects: one that cannot be read is bad
+    /// input (exit 2), whichever connection would have needed it.
+    pub fn new(args: &AccessArgs, map: Option<&SchemaMap>) -> Result<Access, Failure> {
+        let unreadable = |e: DbError| Failure::usage(e.message);
         let mut session_sql = Vec::new();
-        let mut map_files = Vec::new();
+        let mut from_map = Vec::new();
+        let env = std::env::var_os("GOVUP_PASSWORD").filter(|p| !p.is_empty());
+        let given = match (env, &args.password_file) {
+            (Some(pw), _) => Some(Secret::new(pw.to_string_lossy())),
+            (None, Some(file)) => Some(read_password_file(file).map_err(unreadable)?),
+            (None, None) => None,
+        };
         if let Some(map) = map {
             session_sql.extend(map.session_sql.iter().cloned());
-            let urls = map.url.iter().chain(map.urls.values());
-            for url in urls {
-                if let Some(file) = map.password_file_for(url) {
-                    map_files.push((url.clone(), file.to_path_buf()));
+            if given.is_none() {
+                for url in map.url.iter().chain(map.urls.values()) {
+                    if let Some(file) = map.password_file_for(url) {
+                        let secret = read_password_file(file).map_err(unreadable)?;
+                        from_map.push((url.clone(), secret));
+                    }
                 }
             }
         }
         session_sql.extend(args.session_sql.iter().cloned());
-        Access {
+        Ok(Access {
             session_sql,
-            password_file: args.password_file.clone(),
-            map_files,
+            given,
+            from_map,
             found: RefCell::new(HashMap::new()),
-        }
+        })
     }
 
     /// The options for connecting to `url`.
@@ -100,16 +113,11 @@ impl Access {
     }
 
     fn find(&self, url: &str) -> Result<Option<Secret>, DbError> {
-        if let Some(pw) = std::env::var_os("GOVUP_PASSWORD").filter(|p| !p.is_empty()) {
-            return Ok(Some(Secret::new(pw.to_string_lossy())));
+        if let Some(given) = &self.given {
+            return Ok(Some(given.clone()));
         }
-        let map_file = self
-            .map_files
-            .iter()
-            .find(|(u, _)| u == url)
-            .map(|(_, f)| f.as_path());
-        if let Some(file) = self.password_file.as_deref().or(map_file) {
-            return read_password_file(file).map(Some);
+        if let Some((_, secret)) = self.from_map.iter().find(|(u, _)| u == url) {
+            return Ok(Some(secret.clone()));
         }
         let lookup = connect::conventional_password(url);
         for warning in &lookup.warnings {

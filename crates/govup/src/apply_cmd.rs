@@ -147,7 +147,7 @@ impl Setup {
         let dir = target::tree_dir(args.dir.as_ref(), &inst.map)?;
         let loaded = tree_input::load_for_apply(&dir, inst.db, &args.read)?;
         let to = resolve_to(&args.to, &loaded)?;
-        let access = Access::new(&args.access, Some(&inst.map));
+        let access = Access::new(&args.access, Some(&inst.map))?;
         Ok(Setup {
             inst,
             loaded,

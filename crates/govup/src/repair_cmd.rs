@@ -44,7 +44,7 @@ pub fn run(args: &RepairArgs) -> anyhow::Result<()> {
     };
     // Opened once as an existing database first, so that a mistyped SQLite path is an error
     // rather than a new empty file; then writable, for the repair.
-    let access = Access::new(&args.access, Some(&inst.map));
+    let access = Access::new(&args.access, Some(&inst.map))?;
     drop(
         Connections::open(
             &inst.url,

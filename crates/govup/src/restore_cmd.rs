@@ -9,7 +9,7 @@ use govup_engine::Connections;
 
 pub fn run(args: &RestoreArgs) -> anyhow::Result<()> {
     let inst = target::resolve(args.url.as_deref(), args.schema_map.as_ref(), None, &[])?;
-    let access = Access::new(&args.access, Some(&inst.map));
+    let access = Access::new(&args.access, Some(&inst.map))?;
     let mut conns = Connections::open(
         &inst.url,
         &inst.map,

@@ -12,7 +12,7 @@ use serde_json::json;
 
 pub fn run(args: &StatusArgs) -> anyhow::Result<()> {
     let inst = target::resolve(args.url.as_deref(), args.schema_map.as_ref(), args.db, &[])?;
-    let access = Access::new(&args.access, Some(&inst.map));
+    let access = Access::new(&args.access, Some(&inst.map))?;
     let mut conns = Connections::open(
         &inst.url,
         &inst.map,

@@ -11,7 +11,7 @@ use govup_engine::{diff, ApplyError, Difference};
 use serde_json::json;
 
 pub fn run(args: &VerifyArgs) -> anyhow::Result<()> {
-    let access = Access::new(&args.access, None);
+    let access = Access::new(&args.access, None)?;
     let connect_to = |url: &str| {
         crate::target::type_of(url)?;
         connect::check(url).map_err(|e| Failure::usage(e.message))?;

@@ -355,14 +355,29 @@ fn a_maps_password_file_serves_its_url_and_a_loose_file_is_warned_about() {
         "{}",
         status.stdout
     );
-    // Not a regular file: refused, naming it.
+    // Not a regular file, or missing: unreadable input, refused before connecting.
     let not_file = folder.display().to_string();
     let refused = user.verify(&["--password-file", &not_file], &[]);
-    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
     assert!(
         refused.stderr.contains("not a regular file"),
         "{}",
         refused.stderr
+    );
+    std::fs::write(
+        folder.join("map.toml"),
+        format!("url = \"{}\"\npassword_file = \"gone\"\n", user.url),
+    )
+    .unwrap();
+    let missing = run(&["status", "--schema-map", &map], &[]);
+    assert_eq!(missing.code, 2, "{}", missing.stderr);
+    assert!(
+        missing.stderr.contains(&format!(
+            "password file `{}`",
+            folder.join("gone").display()
+        )),
+        "{}",
+        missing.stderr
     );
 }
 
