@@ -549,3 +549,97 @@ fn session_sql_reaches_every_connection_on_mariadb() {
     );
     assert!(!loose.stdout.contains("wide_t"), "{}", loose.stdout);
 }
+
+/// Every session writes a row into a log database: which database it is on, and its
+/// `innodb_strict_mode` (OFF only in the `mysql` client's loading sessions, where govup's own
+/// setting runs before the operator's statements).
+#[test]
+fn session_statements_run_in_mysql_loading_sessions_of_restore_and_rehearse() {
+    let Some(db) = Scratch::new(Server::Mysql, "sess_load") else {
+        return;
+    };
+    let Some(log) = Scratch::new(Server::Mysql, "sess_log") else {
+        return;
+    };
+    log.conn()
+        .execute("CREATE TABLE sessions (db VARCHAR(200), strict_mode INT)")
+        .unwrap();
+    let record = format!(
+        "INSERT INTO `{}`.sessions VALUES (DATABASE(), @@SESSION.innodb_strict_mode)",
+        log.name
+    );
+    let samples = samples();
+    let backups = govup_testkit::scratch_dir("sess_backups");
+    let backups = backups.display().to_string();
+    let applied = run(
+        &[
+            "apply",
+            "--dir",
+            &samples,
+            "--url",
+            &db.url,
+            "--from",
+            "1.0.0",
+            "--to",
+            "1.0.1",
+            "--backup",
+            &backups,
+            "--session-sql",
+            &record,
+        ],
+        &[],
+    );
+    assert_eq!(applied.code, 0, "{}", applied.stderr);
+    let sessions =
+        |filter: &str| log.query(&format!("SELECT COUNT(*) FROM sessions WHERE {filter}"));
+    let none = ["0".to_string()].into();
+    assert_ne!(
+        sessions(&format!("db = '{}' AND strict_mode = 1", db.name)),
+        none
+    );
+    let restored = run(
+        &[
+            "restore",
+            &format!("{backups}/1.0.0"),
+            "--url",
+            &db.url,
+            "--session-sql",
+            &record,
+        ],
+        &[],
+    );
+    assert_eq!(restored.code, 0, "{}", restored.stderr);
+    assert_ne!(
+        sessions(&format!("db = '{}' AND strict_mode = 0", db.name)),
+        none,
+        "the loading session of the restore did not run the session statements"
+    );
+    let rehearsed = run(
+        &[
+            "rehearse",
+            "--dir",
+            &samples,
+            "--url",
+            &db.url,
+            "--from",
+            "1.0.0",
+            "--to",
+            "1.0.1",
+            "--session-sql",
+            &record,
+        ],
+        &[],
+    );
+    assert_eq!(rehearsed.code, 0, "{}", rehearsed.stderr);
+    let copy = format!("db LIKE '{}\\_govup\\_copy\\_%'", db.name);
+    assert_ne!(
+        sessions(&format!("{copy} AND strict_mode = 0")),
+        none,
+        "copy's loader"
+    );
+    assert_ne!(
+        sessions(&format!("{copy} AND strict_mode = 1")),
+        none,
+        "copy's connection"
+    );
+}
