@@ -643,3 +643,41 @@ fn session_statements_run_in_mysql_loading_sessions_of_restore_and_rehearse() {
         "copy's connection"
     );
 }
+
+/// On PostgreSQL, a search path naming no schema leaves a `CREATE TABLE` nowhere to go: the
+/// patches fail exactly where the session statement reached, the rehearsal's copy included.
+#[test]
+fn session_statements_reach_postgresql_connections_and_rehearsal_copies() {
+    let Some(db) = Scratch::new(Server::Postgres, "sess_pg") else {
+        return;
+    };
+    let samples = samples();
+    let nowhere = "SET search_path TO govup_no_such_schema";
+    let verb = |verb: &str, extra: &[&str]| {
+        let mut args = vec![
+            verb, "--dir", &samples, "--url", &db.url, "--from", "1.0.0", "--to", "1.0.1",
+        ];
+        args.extend_from_slice(extra);
+        run(&args, &[])
+    };
+    let r = verb("rehearse", &["--session-sql", nowhere]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(r.stderr.contains("rehearsal failed"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("no schema has been selected"),
+        "{}",
+        r.stderr
+    );
+    let r = verb("apply", &["--session-sql", nowhere]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("no schema has been selected"),
+        "{}",
+        r.stderr
+    );
+    // --tx all rolled everything back; without the statement the same upgrade runs.
+    let r = verb("rehearse", &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = verb("apply", &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
