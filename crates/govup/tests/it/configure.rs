@@ -43,7 +43,9 @@ fn run(args: &[&str], env: &[(&str, &str)]) -> Run {
 #[test]
 fn help_names_every_environment_variable_and_never_a_url_value() {
     let secret_url = [("GOVUP_URL", "postgres://u:HELPSECRET@h/db")];
-    for verb in ["apply", "rehearse", "status", "restore"] {
+    for verb in [
+        "apply", "rehearse", "status", "restore", "history", "repair",
+    ] {
         let help = run(&[verb, "--help"], &secret_url);
         assert_eq!(help.code, 0, "{}", help.stderr);
         assert!(
