@@ -3,7 +3,9 @@
 use std::path::{Path, PathBuf};
 
 use govup_engine::catalog::Catalog;
-use govup_engine::driver::{script, DbError, Dialect, Driver, IdleScratch, Maintenance};
+use govup_engine::driver::{
+    script, Batching, DbError, Dialect, Driver, IdleScratch, Inspect, Maintenance, Wait,
+};
 use govup_engine::ConnectOptions;
 use mysql::prelude::Queryable;
 use mysql::{Conn, Value};
@@ -107,20 +109,9 @@ impl MySqlConnection {
     }
 }
 
-impl Driver for MySqlConnection {
-    fn dialect(&self) -> &'static dyn Dialect {
-        &DIALECT
-    }
-
-    fn execute(&mut self, sql: &str) -> Result<(), DbError> {
-        self.rows(sql).map(drop)
-    }
-
-    fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        self.rows(sql)
-    }
-
-    fn try_lock(&mut self) -> Result<bool, DbError> {
+impl MySqlConnection {
+    /// The upgrade lock if no other session holds it; true if this session holds it now.
+    fn lock_if_free(&mut self) -> Result<bool, DbError> {
         if self.held_lock.is_some() {
             return Ok(true);
         }
@@ -140,10 +131,27 @@ impl Driver for MySqlConnection {
             ))),
         }
     }
+}
 
-    fn lock(&mut self) -> Result<(), DbError> {
+impl Driver for MySqlConnection {
+    fn dialect(&self) -> &'static dyn Dialect {
+        &DIALECT
+    }
+
+    fn execute(&mut self, sql: &str) -> Result<(), DbError> {
+        self.rows(sql).map(drop)
+    }
+
+    fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        self.rows(sql)
+    }
+
+    fn lock(&mut self, wait: Wait) -> Result<bool, DbError> {
+        if wait == Wait::No {
+            return self.lock_if_free();
+        }
         if self.held_lock.is_some() {
-            return Ok(());
+            return Ok(true);
         }
         let database = self.scalar("SELECT DATABASE()")?.unwrap_or_default();
         let name = lock_name(&database);
@@ -165,14 +173,7 @@ impl Driver for MySqlConnection {
             }
         }
         self.held_lock = Some(name);
-        Ok(())
-    }
-
-    fn lock_scope(&mut self) -> Result<Option<String>, DbError> {
-        let row = self.rows(SCOPE_SQL)?.into_iter().next().unwrap_or_default();
-        let mut cells = row.into_iter();
-        let (server, database) = (cells.next().flatten(), cells.next().flatten());
-        Ok(server.map(|s| format!("{s}/{}", lock_name(&database.unwrap_or_default()))))
+        Ok(true)
     }
 
     fn unlock(&mut self) -> Result<(), DbError> {
@@ -211,52 +212,29 @@ impl Driver for MySqlConnection {
             })
     }
 
-    /// One round trip: the statements as one multi-statement text. The server stops at the
-    /// first error and answers every statement before it with a result of its own, so counting
-    /// the results names the statement that failed.
-    fn execute_many(&mut self, statements: &[&str]) -> Result<(), (usize, DbError)> {
-        let mut result = self
-            .conn
-            .query_iter(script(statements))
-            .map_err(|e| (0, db_error(&e)))?;
-        let mut done = 0;
-        while let Some(set) = result.iter() {
-            for row in set {
-                row.map_err(|e| (done, db_error(&e)))?;
-            }
-            done += 1;
-        }
-        Ok(())
-    }
-
-    /// MyISAM, MEMORY, Aria and the like keep row changes through a rollback.
-    fn rolls_back_rows(&mut self, schema: Option<&str>) -> Result<bool, DbError> {
-        let schema = match schema {
-            Some(s) => DIALECT.quote_literal(s),
-            None => "DATABASE()".to_string(),
-        };
-        let sql = format!(
-            "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = {schema} \
-             AND TABLE_TYPE = 'BASE TABLE' AND ENGINE <> 'InnoDB'"
-        );
-        Ok(self.scalar(&sql)?.as_deref() == Some("0"))
-    }
-
-    /// One round trip: `BEGIN; ...; COMMIT` as one multi-statement text.
-    fn execute_in_transaction(&mut self, statements: &[&str]) -> Result<(), DbError> {
-        let mut all = Vec::with_capacity(statements.len() + 2);
-        all.push("BEGIN");
-        all.extend_from_slice(statements);
-        all.push("COMMIT");
-        let result = self.execute_many(&all).map_err(|(_, e)| e);
-        if result.is_err() {
-            let _ = self.execute("ROLLBACK");
-        }
-        result
-    }
-
     fn describe(&self) -> String {
         self.url.describe()
+    }
+
+    fn inspect(&mut self) -> Option<&mut dyn Inspect> {
+        Some(self)
+    }
+
+    fn batching(&mut self) -> Option<&mut dyn Batching> {
+        Some(self)
+    }
+
+    fn maintenance(&mut self) -> Option<&mut dyn Maintenance> {
+        Some(self)
+    }
+}
+
+impl Inspect for MySqlConnection {
+    fn lock_scope(&mut self) -> Result<Option<String>, DbError> {
+        let row = self.rows(SCOPE_SQL)?.into_iter().next().unwrap_or_default();
+        let mut cells = row.into_iter();
+        let (server, database) = (cells.next().flatten(), cells.next().flatten());
+        Ok(server.map(|s| format!("{s}/{}", lock_name(&database.unwrap_or_default()))))
     }
 
     /// Asked explicitly because a user with SUPER (or READ_ONLY ADMIN) writes through
@@ -285,8 +263,60 @@ impl Driver for MySqlConnection {
         })
     }
 
-    fn maintenance(&mut self) -> Option<&mut dyn Maintenance> {
-        Some(self)
+    /// MyISAM, MEMORY, Aria and the like keep row changes through a rollback.
+    fn rolls_back_rows(&mut self, schema: Option<&str>) -> Result<bool, DbError> {
+        let schema = match schema {
+            Some(s) => DIALECT.quote_literal(s),
+            None => "DATABASE()".to_string(),
+        };
+        let sql = format!(
+            "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = {schema} \
+             AND TABLE_TYPE = 'BASE TABLE' AND ENGINE <> 'InnoDB'"
+        );
+        Ok(self.scalar(&sql)?.as_deref() == Some("0"))
+    }
+}
+
+/// Many statements per round trip; no bulk path for rows, which the engine INSERTs.
+impl Batching for MySqlConnection {
+    fn copy_rows(
+        &mut self,
+        _table: &str,
+        _columns: &[&str],
+        _rows: &[Vec<Option<String>>],
+    ) -> Result<bool, DbError> {
+        Ok(false)
+    }
+
+    /// One round trip: the statements as one multi-statement text. The server stops at the
+    /// first error and answers every statement before it with a result of its own, so counting
+    /// the results names the statement that failed.
+    fn execute_many(&mut self, statements: &[&str]) -> Result<(), (usize, DbError)> {
+        let mut result = self
+            .conn
+            .query_iter(script(statements))
+            .map_err(|e| (0, db_error(&e)))?;
+        let mut done = 0;
+        while let Some(set) = result.iter() {
+            for row in set {
+                row.map_err(|e| (done, db_error(&e)))?;
+            }
+            done += 1;
+        }
+        Ok(())
+    }
+
+    /// One round trip: `BEGIN; ...; COMMIT` as one multi-statement text.
+    fn execute_in_transaction(&mut self, statements: &[&str]) -> Result<(), DbError> {
+        let mut all = Vec::with_capacity(statements.len() + 2);
+        all.push("BEGIN");
+        all.extend_from_slice(statements);
+        all.push("COMMIT");
+        let result = self.execute_many(&all).map_err(|(_, e)| e);
+        if result.is_err() {
+            let _ = self.execute("ROLLBACK");
+        }
+        result
     }
 }
 

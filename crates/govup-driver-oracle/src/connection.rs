@@ -1,7 +1,7 @@
 //! A live Oracle session through the `oracle` crate (ODPI-C), which loads the Oracle client
 //! library when the first connection opens.
 
-use govup_engine::driver::{DbError, Dialect, Driver};
+use govup_engine::driver::{DbError, Dialect, Driver, Tx, Wait};
 use govup_engine::{ConnectOptions, Secret};
 use oracle::sql_type::OracleType;
 
@@ -57,7 +57,7 @@ impl OracleConnection {
             .unwrap_or("");
         let mut conn = oracle::Connection::connect(&url.user, password, url.connect_string())
             .map_err(|e| connect_error(&url, &e))?;
-        // Outside begin()..commit() every statement commits, as the engine expects from a
+        // Outside Tx::Begin..Tx::Commit every statement commits, as the engine expects from a
         // database whose DDL commits anyway.
         conn.set_autocommit(true);
         let row = conn
@@ -171,7 +171,9 @@ impl Driver for OracleConnection {
         Ok(out)
     }
 
-    fn lock(&mut self) -> Result<(), DbError> {
+    /// Cannot be asked without waiting: either way it is taken (waiting up to the request
+    /// timeout), or a clear error.
+    fn lock(&mut self, _wait: Wait) -> Result<bool, DbError> {
         let sql = lock::lock_sql(lock::REQUEST_TIMEOUT_SECS);
         let fail = |e: oracle::Error| lock::lock_error(&self.user, &error_text(&e));
         let mut stmt = self.conn.statement(&sql).build().map_err(fail)?;
@@ -180,7 +182,7 @@ impl Driver for OracleConnection {
         stmt.execute(&[]).map_err(fail)?;
         let handle: String = stmt.bind_value(lock::HANDLE_BIND).map_err(fail)?;
         self.lock_handle = Some(handle);
-        Ok(())
+        Ok(true)
     }
 
     fn unlock(&mut self) -> Result<(), DbError> {
@@ -216,26 +218,19 @@ impl Driver for OracleConnection {
         self.url.describe()
     }
 
-    /// Oracle opens a transaction with the first change; all this does is stop committing
-    /// every statement until commit() or rollback().
-    fn begin(&mut self) -> Result<(), DbError> {
-        self.conn.set_autocommit(false);
-        Ok(())
-    }
-
-    fn commit(&mut self) -> Result<(), DbError> {
-        let done = self.conn.commit().map_err(|e| DbError::new(error_text(&e)));
+    /// Oracle opens a transaction with the first change; all `Begin` does is stop committing
+    /// every statement until `Commit` or `Rollback`.
+    fn transaction(&mut self, tx: Tx) -> Result<(), DbError> {
+        let done = match tx {
+            Tx::Begin => {
+                self.conn.set_autocommit(false);
+                return Ok(());
+            }
+            Tx::Commit => self.conn.commit(),
+            Tx::Rollback => self.conn.rollback(),
+        };
         self.conn.set_autocommit(true);
-        done
-    }
-
-    fn rollback(&mut self) -> Result<(), DbError> {
-        let done = self
-            .conn
-            .rollback()
-            .map_err(|e| DbError::new(error_text(&e)));
-        self.conn.set_autocommit(true);
-        done
+        done.map_err(|e| DbError::new(error_text(&e)))
     }
 }
 

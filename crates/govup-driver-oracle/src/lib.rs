@@ -29,8 +29,8 @@
 //! # Transactions
 //!
 //! DDL commits implicitly, so the dialect declares no transactional DDL and the engine records
-//! progress statement by statement. Outside `begin()`..`commit()` every statement commits on its
-//! own; `begin()` sends nothing, it only stops that until the next commit or rollback.
+//! progress statement by statement. Outside `Tx::Begin`..`Tx::Commit` every statement commits on
+//! its own; `Tx::Begin` sends nothing, it only stops that until the next commit or rollback.
 //!
 //! # Lock
 //!

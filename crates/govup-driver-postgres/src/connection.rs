@@ -3,10 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use govup_engine::driver::Replication;
 use govup_engine::{
-    execute_each, Catalog, ConnectOptions, DbError, Dialect, Driver, IdleScratch, Maintenance,
-    Replicas,
+    execute_each, execute_in_transaction, Batching, Catalog, ConnectOptions, DbError, Dialect,
+    Driver, IdleScratch, Inspect, Maintenance, Replicas, Replication, Wait,
 };
 use postgres::config::SslMode;
 use postgres::{Client, NoTls, SimpleQueryMessage};
@@ -215,6 +214,23 @@ fn first_cell(client: &mut Client, sql: &str) -> Result<Option<String>, postgres
     Ok(None)
 }
 
+impl PgConnection {
+    /// The upgrade lock if no other session holds it; true if this session holds it now.
+    fn lock_if_free(&mut self) -> Result<bool, DbError> {
+        if self.locked {
+            return Ok(true);
+        }
+        let taken = self.ask(&lock::try_lock_sql()).map_err(|e| {
+            DbError::new(format!(
+                "cannot take the upgrade lock on {}: {}",
+                self.target.described, e.message
+            ))
+        })?;
+        self.locked = taken.as_deref() == Some("t");
+        Ok(self.locked)
+    }
+}
+
 impl Driver for PgConnection {
     fn dialect(&self) -> &'static dyn Dialect {
         &DIALECT
@@ -223,6 +239,168 @@ impl Driver for PgConnection {
     fn execute(&mut self, sql: &str) -> Result<(), DbError> {
         let client = self.client()?;
         client.batch_execute(sql).map_err(|e| self.fail(&e, sql))
+    }
+
+    fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        let client = self.client()?;
+        let messages = client.simple_query(sql).map_err(|e| self.fail(&e, sql))?;
+        let mut rows = Vec::new();
+        for message in messages {
+            if let SimpleQueryMessage::Row(row) = message {
+                let cells = (0..row.len())
+                    .map(|i| row.try_get(i).map(|cell| cell.map(str::to_string)))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|e| self.fail(&e, sql))?;
+                rows.push(cells);
+            }
+        }
+        Ok(rows)
+    }
+
+    fn lock(&mut self, wait: Wait) -> Result<bool, DbError> {
+        // Advisory locks stack: taking it twice would need two unlocks, so try first.
+        if self.lock_if_free()? || wait == Wait::No {
+            return Ok(self.locked);
+        }
+        // Another session holds it: wait, since the contract is to block until it is free.
+        self.ask(&lock::lock_sql()).map_err(|e| {
+            DbError::new(format!(
+                "cannot take the upgrade lock on {}: {}",
+                self.target.described, e.message
+            ))
+        })?;
+        self.locked = true;
+        Ok(true)
+    }
+
+    fn unlock(&mut self) -> Result<(), DbError> {
+        if !self.locked {
+            return Ok(());
+        }
+        let released = self.ask(&lock::unlock_sql())?;
+        self.locked = false;
+        match released.as_deref() {
+            Some("t") => Ok(()),
+            _ => Err(DbError::new(format!(
+                "the upgrade lock on {} was not held by this session",
+                self.target.described
+            ))),
+        }
+    }
+
+    fn use_schema(&mut self, schema: Option<&str>) -> Result<(), DbError> {
+        let sql = match schema {
+            Some(name) => {
+                // SET search_path accepts a missing schema silently; the engine must hear of it.
+                let exists = format!(
+                    "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = {}",
+                    DIALECT.quote_literal(name)
+                );
+                if self.ask(&exists)?.is_none() {
+                    return Err(DbError::new(format!("schema \"{name}\" does not exist")));
+                }
+                format!("SET search_path TO {}", DIALECT.quote_ident(name))
+            }
+            None => format!("SET search_path TO {}", self.home_search_path),
+        };
+        self.execute(&sql)
+    }
+
+    fn describe(&self) -> String {
+        self.target.described.clone()
+    }
+
+    fn inspect(&mut self) -> Option<&mut dyn Inspect> {
+        Some(self)
+    }
+
+    fn batching(&mut self) -> Option<&mut dyn Batching> {
+        Some(self)
+    }
+
+    fn maintenance(&mut self) -> Option<&mut dyn Maintenance> {
+        Some(self)
+    }
+
+    fn replication(&mut self) -> Option<&mut dyn Replication> {
+        Some(self)
+    }
+}
+
+impl Inspect for PgConnection {
+    fn lock_scope(&mut self) -> Result<Option<String>, DbError> {
+        self.ask(lock::SCOPE_SQL)
+    }
+
+    /// A standby (in recovery) or a session whose transactions start read-only; the session
+    /// value, since a role, a database or the URL's options may set it apart from the server.
+    fn read_only_reason(&mut self) -> Result<Option<String>, DbError> {
+        let rows = self.query(
+            "SELECT pg_is_in_recovery(), current_setting('default_transaction_read_only')",
+        )?;
+        let row = rows.first().map(Vec::as_slice).unwrap_or_default();
+        Ok(match row {
+            [Some(recovery), _] if recovery == "t" => {
+                Some("a standby in recovery: pg_is_in_recovery() is true".into())
+            }
+            [_, Some(read_only)] if read_only == "on" => {
+                Some("default_transaction_read_only is on for this session".into())
+            }
+            _ => None,
+        })
+    }
+
+    /// Every table PostgreSQL has rolls back.
+    fn rolls_back_rows(&mut self, _schema: Option<&str>) -> Result<bool, DbError> {
+        Ok(true)
+    }
+}
+
+impl Batching for PgConnection {
+    /// `COPY ... FROM STDIN` in text format: five times cheaper for the server than the same
+    /// rows as a multi-row INSERT (5,050 history rows: 30 ms against 150 ms).
+    fn copy_rows(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: &[Vec<Option<String>>],
+    ) -> Result<bool, DbError> {
+        use std::io::Write;
+        let sql = format!("COPY {table} ({}) FROM STDIN", columns.join(", "));
+        let mut text = String::new();
+        for row in rows {
+            for (i, cell) in row.iter().enumerate() {
+                if i > 0 {
+                    text.push('\t');
+                }
+                match cell {
+                    None => text.push_str("\\N"),
+                    Some(value) => {
+                        for c in value.chars() {
+                            match c {
+                                '\\' => text.push_str("\\\\"),
+                                '\t' => text.push_str("\\t"),
+                                '\n' => text.push_str("\\n"),
+                                '\r' => text.push_str("\\r"),
+                                c => text.push(c),
+                            }
+                        }
+                    }
+                }
+            }
+            text.push('\n');
+        }
+        let done = match self.client()?.copy_in(&sql) {
+            Err(e) => Err(e),
+            Ok(mut writer) => {
+                writer
+                    .write_all(text.as_bytes())
+                    .map_err(|e| DbError::new(format!("COPY into {table}: {e}")))?;
+                writer.finish().map(drop)
+            }
+        };
+        done.map_err(|e| self.fail(&e, &sql))?;
+        Ok(true)
     }
 
     /// One message for all of them, after a savepoint. The server answers a failure in such a
@@ -281,163 +459,8 @@ impl Driver for PgConnection {
         Err((at, error))
     }
 
-    fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError> {
-        let client = self.client()?;
-        let messages = client.simple_query(sql).map_err(|e| self.fail(&e, sql))?;
-        let mut rows = Vec::new();
-        for message in messages {
-            if let SimpleQueryMessage::Row(row) = message {
-                let cells = (0..row.len())
-                    .map(|i| row.try_get(i).map(|cell| cell.map(str::to_string)))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(|e| self.fail(&e, sql))?;
-                rows.push(cells);
-            }
-        }
-        Ok(rows)
-    }
-
-    fn lock(&mut self) -> Result<(), DbError> {
-        // Advisory locks stack: taking it twice would need two unlocks, so try first.
-        if self.try_lock()? {
-            return Ok(());
-        }
-        // Another session holds it: wait, since the contract is to block until it is free.
-        self.ask(&lock::lock_sql()).map_err(|e| {
-            DbError::new(format!(
-                "cannot take the upgrade lock on {}: {}",
-                self.target.described, e.message
-            ))
-        })?;
-        self.locked = true;
-        Ok(())
-    }
-
-    fn lock_scope(&mut self) -> Result<Option<String>, DbError> {
-        self.ask(lock::SCOPE_SQL)
-    }
-
-    fn try_lock(&mut self) -> Result<bool, DbError> {
-        if self.locked {
-            return Ok(true);
-        }
-        let taken = self.ask(&lock::try_lock_sql()).map_err(|e| {
-            DbError::new(format!(
-                "cannot take the upgrade lock on {}: {}",
-                self.target.described, e.message
-            ))
-        })?;
-        self.locked = taken.as_deref() == Some("t");
-        Ok(self.locked)
-    }
-
-    fn unlock(&mut self) -> Result<(), DbError> {
-        if !self.locked {
-            return Ok(());
-        }
-        let released = self.ask(&lock::unlock_sql())?;
-        self.locked = false;
-        match released.as_deref() {
-            Some("t") => Ok(()),
-            _ => Err(DbError::new(format!(
-                "the upgrade lock on {} was not held by this session",
-                self.target.described
-            ))),
-        }
-    }
-
-    fn use_schema(&mut self, schema: Option<&str>) -> Result<(), DbError> {
-        let sql = match schema {
-            Some(name) => {
-                // SET search_path accepts a missing schema silently; the engine must hear of it.
-                let exists = format!(
-                    "SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = {}",
-                    DIALECT.quote_literal(name)
-                );
-                if self.ask(&exists)?.is_none() {
-                    return Err(DbError::new(format!("schema \"{name}\" does not exist")));
-                }
-                format!("SET search_path TO {}", DIALECT.quote_ident(name))
-            }
-            None => format!("SET search_path TO {}", self.home_search_path),
-        };
-        self.execute(&sql)
-    }
-
-    /// `COPY ... FROM STDIN` in text format: five times cheaper for the server than the same
-    /// rows as a multi-row INSERT (5,050 history rows: 30 ms against 150 ms).
-    fn copy_rows(
-        &mut self,
-        table: &str,
-        columns: &[&str],
-        rows: &[Vec<Option<String>>],
-    ) -> Result<bool, DbError> {
-        use std::io::Write;
-        let sql = format!("COPY {table} ({}) FROM STDIN", columns.join(", "));
-        let mut text = String::new();
-        for row in rows {
-            for (i, cell) in row.iter().enumerate() {
-                if i > 0 {
-                    text.push('\t');
-                }
-                match cell {
-                    None => text.push_str("\\N"),
-                    Some(value) => {
-                        for c in value.chars() {
-                            match c {
-                                '\\' => text.push_str("\\\\"),
-                                '\t' => text.push_str("\\t"),
-                                '\n' => text.push_str("\\n"),
-                                '\r' => text.push_str("\\r"),
-                                c => text.push(c),
-                            }
-                        }
-                    }
-                }
-            }
-            text.push('\n');
-        }
-        let done = match self.client()?.copy_in(&sql) {
-            Err(e) => Err(e),
-            Ok(mut writer) => {
-                writer
-                    .write_all(text.as_bytes())
-                    .map_err(|e| DbError::new(format!("COPY into {table}: {e}")))?;
-                writer.finish().map(drop)
-            }
-        };
-        done.map_err(|e| self.fail(&e, &sql))?;
-        Ok(true)
-    }
-
-    fn describe(&self) -> String {
-        self.target.described.clone()
-    }
-
-    /// A standby (in recovery) or a session whose transactions start read-only; the session
-    /// value, since a role, a database or the URL's options may set it apart from the server.
-    fn read_only_reason(&mut self) -> Result<Option<String>, DbError> {
-        let rows = self.query(
-            "SELECT pg_is_in_recovery(), current_setting('default_transaction_read_only')",
-        )?;
-        let row = rows.first().map(Vec::as_slice).unwrap_or_default();
-        Ok(match row {
-            [Some(recovery), _] if recovery == "t" => {
-                Some("a standby in recovery: pg_is_in_recovery() is true".into())
-            }
-            [_, Some(read_only)] if read_only == "on" => {
-                Some("default_transaction_read_only is on for this session".into())
-            }
-            _ => None,
-        })
-    }
-
-    fn maintenance(&mut self) -> Option<&mut dyn Maintenance> {
-        Some(self)
-    }
-
-    fn replication(&mut self) -> Option<&mut dyn Replication> {
-        Some(self)
+    fn execute_in_transaction(&mut self, statements: &[&str]) -> Result<(), DbError> {
+        execute_in_transaction(self, statements)
     }
 }
 

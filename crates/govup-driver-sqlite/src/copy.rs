@@ -1,4 +1,4 @@
-//! The bulk path for history rows ([`Driver::copy_rows`](govup_engine::Driver::copy_rows)).
+//! The bulk path for history rows ([`Batching::copy_rows`](govup_engine::Batching::copy_rows)).
 //!
 //! The engine's fallback is multi-row INSERT text, and SQLite spends most of its time on that
 //! text in its parser. One prepared INSERT with the cells bound per row parses once, however
@@ -83,7 +83,7 @@ mod tests {
     use std::path::PathBuf;
 
     use govup_engine::history::{self, Kind, Row, Status, Table, COLUMNS};
-    use govup_engine::{Dialect, Driver};
+    use govup_engine::{Batching, Dialect, Driver, Tx, Wait};
 
     use crate::lock::Transactions;
     use crate::{SqliteConnection, DIALECT};
@@ -162,10 +162,10 @@ mod tests {
         let rows = [row("s/a.sql"), sparse_row("s/info-patch.sql")];
 
         let mut copied = memory();
-        copied.lock().unwrap();
-        copied.begin().unwrap();
+        copied.lock(Wait::Block).unwrap();
+        copied.transaction(Tx::Begin).unwrap();
         assert!(copy(&mut copied, &rows).unwrap());
-        copied.commit().unwrap();
+        copied.transaction(Tx::Commit).unwrap();
         copied.unlock().unwrap();
 
         let mut inserted = memory();
@@ -201,7 +201,7 @@ mod tests {
     fn outside_the_engines_transaction_the_fallback_writes() {
         let mut db = memory();
         assert!(!copy(&mut db, &[row("s/a.sql")]).unwrap());
-        db.lock().unwrap();
+        db.lock(Wait::Block).unwrap();
         assert!(!copy(&mut db, &[row("s/a.sql")]).unwrap());
         db.unlock().unwrap();
         assert_eq!(count(&mut db), "0");
@@ -210,8 +210,8 @@ mod tests {
     #[test]
     fn a_failing_row_leaves_none_and_the_transaction_open() {
         let mut db = memory();
-        db.lock().unwrap();
-        db.begin().unwrap();
+        db.lock(Wait::Block).unwrap();
+        db.transaction(Tx::Begin).unwrap();
         db.execute("CREATE TABLE t (x)").unwrap();
         let duplicate = [row("s/a.sql"), row("s/b.sql"), row("s/a.sql")];
         let e = copy(&mut db, &duplicate).unwrap_err();
@@ -219,7 +219,7 @@ mod tests {
         assert_eq!(count(&mut db), "0");
         // The caller's work before the failure is still there for it to commit or roll back.
         assert!(copy(&mut db, &[row("s/a.sql")]).unwrap());
-        db.commit().unwrap();
+        db.transaction(Tx::Commit).unwrap();
         db.unlock().unwrap();
         assert_eq!(count(&mut db), "1");
         assert!(db.query("SELECT x FROM t").unwrap().is_empty());
@@ -228,8 +228,8 @@ mod tests {
     #[test]
     fn a_row_of_the_wrong_width_is_refused_before_anything_is_written() {
         let mut db = memory();
-        db.lock().unwrap();
-        db.begin().unwrap();
+        db.lock(Wait::Block).unwrap();
+        db.transaction(Tx::Begin).unwrap();
         let rows = vec![history::cells(&row("s/a.sql")), vec![Some("x".to_string())]];
         let e = db
             .copy_rows("\"govup_history\"", &COLUMNS, &rows)

@@ -242,7 +242,7 @@ pub fn restore_by_hand(conns: &mut Connections, dir: &Path) -> Result<BackupSet,
     let locked = crate::connections::Locked::acquire(conns, &mut crate::events::Silent)?;
     for conn in locked.conns.list.iter_mut() {
         // Nothing of ours is open; end the implicit transaction some drivers keep under the lock.
-        let _ = conn.driver.rollback();
+        let _ = conn.driver.transaction(crate::driver::Tx::Rollback);
     }
     restore(locked.conns, &set)?;
     Ok(set)

@@ -2,7 +2,7 @@
 //!
 //! Sent one at a time, every statement costs a round trip, and an upgrade of many small patches
 //! spends more time waiting on the network than the server spends working. So the executor hands
-//! a driver whole runs of statements ([`crate::Driver::execute_many`]), and on databases whose DDL
+//! a driver whole runs of statements ([`crate::DriverExt::execute_many`]), and on databases whose DDL
 //! commits on its own it puts consecutive patches made only of row changes in one transaction
 //! (`Executor::group_len`; the dialect says what a row change is).
 //! Neither changes what a failure leaves behind: the failing statement is still named exactly,

@@ -1,6 +1,6 @@
 //! The connections of one run (one per distinct URL of the schema map) and the lock over them.
 
-use crate::driver::{DbError, Driver};
+use crate::driver::{DbError, Driver, DriverExt, Wait};
 use crate::error::ApplyError;
 use crate::events::Observer;
 use crate::url::redact;
@@ -152,13 +152,13 @@ impl<'c> Locked<'c> {
             if covered {
                 continue;
             }
-            let taken = conn.driver.try_lock().map_err(|e| fail(e, conn))?;
+            let taken = conn.driver.lock(Wait::No).map_err(|e| fail(e, conn))?;
             if !taken {
                 observer.note(&format!(
                     "waiting for the upgrade lock on {}: another govup holds it",
                     conn.driver.describe()
                 ));
-                conn.driver.lock().map_err(|e| fail(e, conn))?;
+                conn.driver.lock(Wait::Block).map_err(|e| fail(e, conn))?;
             }
             locked.held.push(i);
         }

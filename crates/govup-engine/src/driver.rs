@@ -2,11 +2,12 @@
 //! quoting, history DDL, and [`Capabilities`], the one description of what the database type
 //! can do) and a [`Driver`] (a live connection), which each driver crate implements.
 //!
-//! `Driver` is the core: running statements, transactions, the lock, the schema, and speed
-//! hooks whose defaults do the plain thing. What only some databases can do is a separate
-//! trait that a driver has or has not, known before anything runs: [`Maintenance`] (catalogs,
-//! backups, scratch databases, [`Driver::maintenance`]) and [`Replication`] (waiting for
-//! replicas, [`Driver::replication`]). No driver carries a method it cannot do.
+//! `Driver` is the core: running statements, transactions, the lock, the schema. What only
+//! some drivers can do is a small separate trait that a driver has or has not, reached through
+//! an accessor that answers None without it: [`Inspect`] (live questions: lock scope, read-only,
+//! rollback of rows), [`Batching`] (fewer round trips), [`Maintenance`] (catalogs, backups,
+//! scratch databases) and [`Replication`] (waiting for replicas). No driver carries a method it
+//! cannot do; [`DriverExt`] is the one place that says what the engine does without a part.
 
 pub use crate::maintenance::{IdleScratch, Maintenance};
 pub use govup_sql::{first_word_is, Capabilities, Dialect, SplitError, Statement};
@@ -37,9 +38,44 @@ impl DbError {
     }
 }
 
-/// A live connection to one database.
+/// Whether [`Driver::lock`] may wait for another session that holds the upgrade lock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    /// Blocks while another govup holds it, unless the dialect's lock cannot wait (then a clear
+    /// error). Answers true.
+    Block,
+    /// Takes it only if it is free: false when another session holds it (the engine then says
+    /// it waits, and blocks). Drivers that cannot ask simply take it.
+    No,
+}
+
+/// One step of transaction control, for [`Driver::transaction`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tx {
+    Begin,
+    Commit,
+    Rollback,
+}
+
+impl Tx {
+    /// The statement that does it where the database takes plain SQL for it.
+    pub fn sql(self) -> &'static str {
+        match self {
+            Tx::Begin => "BEGIN",
+            Tx::Commit => "COMMIT",
+            Tx::Rollback => "ROLLBACK",
+        }
+    }
+}
+
+/// A live connection to one database: the core every driver has. Optional parts are reached
+/// through the accessors at the end, each None unless the driver has it; [`DriverExt`] is
+/// how the engine calls them, falling back to the plain way.
 pub trait Driver {
     fn dialect(&self) -> &'static dyn Dialect;
+
+    /// Where this connection goes, with any password replaced by `***`.
+    fn describe(&self) -> String;
 
     /// Runs one statement; rows it returns are discarded.
     fn execute(&mut self, sql: &str) -> Result<(), DbError>;
@@ -47,95 +83,143 @@ pub trait Driver {
     /// Runs a query; every cell as text, NULL as None.
     fn query(&mut self, sql: &str) -> Result<Vec<Vec<Option<String>>>, DbError>;
 
-    /// Takes the upgrade lock. Blocks while another govup holds it, unless the dialect's lock
-    /// cannot wait (then a clear error). The lock must die with the connection.
-    fn lock(&mut self) -> Result<(), DbError>;
-
-    /// Takes the upgrade lock if it is free, without waiting: Ok(false) when another session
-    /// holds it (the engine then says it waits, and calls `lock`). Drivers that cannot ask
-    /// simply take it.
-    fn try_lock(&mut self) -> Result<bool, DbError> {
-        self.lock().map(|()| true)
-    }
-
-    /// What the upgrade lock covers, as a text equal for every session that would contend for the
-    /// same lock (one server and database). The engine locks once per scope: a run whose map
-    /// reaches one database through two URLs would otherwise wait for itself forever. None: not
-    /// known, and every connection takes the lock.
-    fn lock_scope(&mut self) -> Result<Option<String>, DbError> {
-        Ok(None)
-    }
-
-    /// Releases the upgrade lock. Called on every exit path, also after errors.
-    fn unlock(&mut self) -> Result<(), DbError>;
-
     /// Makes `schema` the default for unqualified names; None restores the connection's own
     /// default. Dialects without schemas accept only None.
     fn use_schema(&mut self, schema: Option<&str>) -> Result<(), DbError>;
 
-    /// Where this connection goes, with any password replaced by `***`.
-    fn describe(&self) -> String;
+    /// Opens, commits or rolls back a transaction; by default with the plain statement.
+    fn transaction(&mut self, tx: Tx) -> Result<(), DbError> {
+        self.execute(tx.sql())
+    }
+
+    /// Takes the upgrade lock, waiting or not as `wait` says; false only when it did not wait
+    /// and another session holds it. The lock must die with the connection.
+    fn lock(&mut self, wait: Wait) -> Result<bool, DbError>;
+
+    /// Releases the upgrade lock. Called on every exit path, also after errors.
+    fn unlock(&mut self) -> Result<(), DbError>;
+
+    /// Live questions about this connection, where the driver can answer them. None: the
+    /// answers of [`DriverExt`] (one lock per connection, writable, rows roll back).
+    fn inspect(&mut self) -> Option<&mut dyn Inspect> {
+        None
+    }
+
+    /// Fewer round trips, where this driver has them. None: one statement at a time, and
+    /// history rows INSERTed.
+    fn batching(&mut self) -> Option<&mut dyn Batching> {
+        None
+    }
+
+    /// Catalogs, backups and scratch databases, where this driver has them. None: it has no
+    /// such method at all, and the engine refuses `verify`, `rehearse` and `--backup` before
+    /// anything is written.
+    fn maintenance(&mut self) -> Option<&mut dyn Maintenance> {
+        None
+    }
+
+    /// Waiting for replicas, where this driver can. None: `--wait-replicas` is refused before
+    /// anything is written.
+    fn replication(&mut self) -> Option<&mut dyn Replication> {
+        None
+    }
+}
+
+/// What a driver can tell about its live connection, asked before and while an apply runs.
+pub trait Inspect {
+    /// What the upgrade lock covers, as a text equal for every session that would contend for the
+    /// same lock (one server and database). The engine locks once per scope: a run whose map
+    /// reaches one database through two URLs would otherwise wait for itself forever. None: not
+    /// known, and every connection takes the lock.
+    fn lock_scope(&mut self) -> Result<Option<String>, DbError>;
 
     /// Why nothing can be written through this connection (a standby, a read-only server or
     /// session, a read-only file), asked before an apply takes its lock or writes anything, so
     /// that it refuses with the reason instead of the server's refusal of its first write.
     /// Ok(None): writable, as far as the driver can tell.
-    fn read_only_reason(&mut self) -> Result<Option<String>, DbError> {
-        Ok(None)
-    }
-
-    /// Appends `rows` to `table` (qualified and quoted) in bulk, cells as text, NULL as None.
-    /// Ok(false): this driver has no bulk path, and the caller INSERTs instead.
-    fn copy_rows(
-        &mut self,
-        _table: &str,
-        _columns: &[&str],
-        _rows: &[Vec<Option<String>>],
-    ) -> Result<bool, DbError> {
-        Ok(false)
-    }
-
-    /// Runs `statements` in order, stopping at the first error, which names its statement:
-    /// `Err((i, error))` means statements `..i` ran and `i..` did not. The engine calls it
-    /// inside a transaction it opened where DDL is transactional, and with its own `BEGIN` and
-    /// `COMMIT` among the statements elsewhere. Drivers that can send many statements in one
-    /// round trip override it; the attribution of the error must stay exact.
-    fn execute_many(&mut self, statements: &[&str]) -> Result<(), (usize, DbError)> {
-        execute_each(self, statements)
-    }
+    fn read_only_reason(&mut self) -> Result<Option<String>, DbError>;
 
     /// Whether a rolled-back transaction of INSERT/UPDATE/DELETE in `schema` (None: the default)
     /// leaves no trace. False where some table cannot roll back (MySQL's MyISAM); only where it
     /// holds does the engine put several patches in one transaction on databases whose DDL
     /// commits on its own.
-    fn rolls_back_rows(&mut self, _schema: Option<&str>) -> Result<bool, DbError> {
-        Ok(true)
-    }
+    fn rolls_back_rows(&mut self, schema: Option<&str>) -> Result<bool, DbError>;
+}
 
-    fn begin(&mut self) -> Result<(), DbError> {
-        self.execute("BEGIN")
-    }
+/// Speed hooks: the same effect as the plain way ([`execute_each`], [`execute_in_transaction`],
+/// INSERTs), in fewer round trips.
+pub trait Batching {
+    /// Appends `rows` to `table` (qualified and quoted) in bulk, cells as text, NULL as None.
+    /// Ok(false): no bulk path here or now, and the caller INSERTs instead.
+    fn copy_rows(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: &[Vec<Option<String>>],
+    ) -> Result<bool, DbError>;
 
-    fn commit(&mut self) -> Result<(), DbError> {
-        self.execute("COMMIT")
-    }
-
-    fn rollback(&mut self) -> Result<(), DbError> {
-        self.execute("ROLLBACK")
-    }
+    /// Runs `statements` in order, stopping at the first error, which names its statement:
+    /// `Err((i, error))` means statements `..i` ran and `i..` did not. The engine calls it
+    /// inside a transaction it opened where DDL is transactional, and with its own `BEGIN` and
+    /// `COMMIT` among the statements elsewhere. The attribution of the error must stay exact.
+    fn execute_many(&mut self, statements: &[&str]) -> Result<(), (usize, DbError)>;
 
     /// Runs `statements` in one transaction (where DDL commits on its own, as far as the
-    /// database allows), stopping at the first error and rolling back. Drivers that can send
-    /// them in fewer round trips override it.
+    /// database allows), stopping at the first error and rolling back.
+    fn execute_in_transaction(&mut self, statements: &[&str]) -> Result<(), DbError>;
+}
+
+/// The replicas streaming from a server.
+pub trait Replication {
+    /// Waits up to `timeout` until every replica streaming from this server has replayed all
+    /// it has written so far. Every replica's name, and those still behind at the timeout.
+    fn wait_for_replicas(&mut self, timeout: Duration) -> Result<Replicas, DbError>;
+}
+
+/// How the engine calls the optional parts: through the driver's part when it has one, the
+/// plain way when it has not. The one place that decides each fallback; also what is built
+/// only on the core (table sizes, from the dialect's catalog query), which no driver overrides.
+pub trait DriverExt: Driver {
+    /// [`Inspect::lock_scope`]; None without it.
+    fn lock_scope(&mut self) -> Result<Option<String>, DbError> {
+        self.inspect().map_or(Ok(None), |i| i.lock_scope())
+    }
+
+    /// [`Inspect::read_only_reason`]; writable without it.
+    fn read_only_reason(&mut self) -> Result<Option<String>, DbError> {
+        self.inspect().map_or(Ok(None), |i| i.read_only_reason())
+    }
+
+    /// [`Inspect::rolls_back_rows`]; true without it.
+    fn rolls_back_rows(&mut self, schema: Option<&str>) -> Result<bool, DbError> {
+        self.inspect()
+            .map_or(Ok(true), |i| i.rolls_back_rows(schema))
+    }
+
+    /// [`Batching::copy_rows`]; false (INSERT them) without it.
+    fn copy_rows(
+        &mut self,
+        table: &str,
+        columns: &[&str],
+        rows: &[Vec<Option<String>>],
+    ) -> Result<bool, DbError> {
+        self.batching()
+            .map_or(Ok(false), |b| b.copy_rows(table, columns, rows))
+    }
+
+    /// [`Batching::execute_many`]; [`execute_each`] without it.
+    fn execute_many(&mut self, statements: &[&str]) -> Result<(), (usize, DbError)> {
+        match self.batching() {
+            Some(b) => b.execute_many(statements),
+            None => execute_each(self, statements),
+        }
+    }
+
+    /// [`Batching::execute_in_transaction`]; [`execute_in_transaction`] without it.
     fn execute_in_transaction(&mut self, statements: &[&str]) -> Result<(), DbError> {
-        self.begin()?;
-        let result = statements.iter().try_for_each(|s| self.execute(s));
-        match result {
-            Ok(()) => self.commit(),
-            Err(e) => {
-                let _ = self.rollback();
-                Err(e)
-            }
+        match self.batching() {
+            Some(b) => b.execute_in_transaction(statements),
+            None => execute_in_transaction(self, statements),
         }
     }
 
@@ -154,30 +238,12 @@ pub trait Driver {
         let rows = self.query(&sql)?;
         Ok(Some(govup_sql::impact::parse_table_sizes(&rows)))
     }
-
-    /// Catalogs, backups and scratch databases, where this driver has them. None: it has no
-    /// such method at all, and the engine refuses `verify`, `rehearse` and `--backup` before
-    /// anything is written.
-    fn maintenance(&mut self) -> Option<&mut dyn Maintenance> {
-        None
-    }
-
-    /// Waiting for replicas, where this driver can. None: `--wait-replicas` is refused before
-    /// anything is written.
-    fn replication(&mut self) -> Option<&mut dyn Replication> {
-        None
-    }
 }
 
-/// The replicas streaming from a server.
-pub trait Replication {
-    /// Waits up to `timeout` until every replica streaming from this server has replayed all
-    /// it has written so far. Every replica's name, and those still behind at the timeout.
-    fn wait_for_replicas(&mut self, timeout: Duration) -> Result<Replicas, DbError>;
-}
+impl<D: Driver + ?Sized> DriverExt for D {}
 
-/// [`Driver::execute_many`] one statement at a time: the default, and the fallback of drivers
-/// that send many at once only where it pays.
+/// [`Batching::execute_many`] one statement at a time: the plain way, and the fallback of
+/// drivers that send many at once only where it pays.
 pub fn execute_each<D: Driver + ?Sized>(
     db: &mut D,
     statements: &[&str],
@@ -186,6 +252,23 @@ pub fn execute_each<D: Driver + ?Sized>(
         .iter()
         .enumerate()
         .try_for_each(|(i, sql)| db.execute(sql).map_err(|e| (i, e)))
+}
+
+/// [`Batching::execute_in_transaction`] the plain way: one statement at a time between
+/// [`Tx::Begin`] and [`Tx::Commit`], rolled back at the first error.
+pub fn execute_in_transaction<D: Driver + ?Sized>(
+    db: &mut D,
+    statements: &[&str],
+) -> Result<(), DbError> {
+    db.transaction(Tx::Begin)?;
+    let result = statements.iter().try_for_each(|s| db.execute(s));
+    match result {
+        Ok(()) => db.transaction(Tx::Commit),
+        Err(e) => {
+            let _ = db.transaction(Tx::Rollback);
+            Err(e)
+        }
+    }
 }
 
 /// `statements` as one text for a server that runs several statements per message, in order.

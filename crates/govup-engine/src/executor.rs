@@ -2,7 +2,7 @@
 
 use crate::batch;
 use crate::connections::Connections;
-use crate::driver::{DbError, Statement};
+use crate::driver::{DbError, DriverExt, Statement, Tx};
 use crate::error::ApplyError;
 use crate::events::{Observer, Outcome, StatementEvent};
 use crate::history::{self, Kind, Row, Status, Table};
@@ -42,10 +42,12 @@ impl Executor<'_, '_> {
             return Ok(());
         }
         for conn in &mut self.conns.list {
-            conn.driver.begin().map_err(|error| ApplyError::Commit {
-                conn: conn.driver.describe(),
-                error,
-            })?;
+            conn.driver
+                .transaction(Tx::Begin)
+                .map_err(|error| ApplyError::Commit {
+                    conn: conn.driver.describe(),
+                    error,
+                })?;
         }
         Ok(())
     }
@@ -56,10 +58,12 @@ impl Executor<'_, '_> {
         }
         self.flush_pending()?;
         for conn in &mut self.conns.list {
-            conn.driver.commit().map_err(|error| ApplyError::Commit {
-                conn: conn.driver.describe(),
-                error,
-            })?;
+            conn.driver
+                .transaction(Tx::Commit)
+                .map_err(|error| ApplyError::Commit {
+                    conn: conn.driver.describe(),
+                    error,
+                })?;
         }
         Ok(())
     }
@@ -69,7 +73,7 @@ impl Executor<'_, '_> {
         for conn in &mut self.conns.list {
             // The error being reported matters more than a failed rollback, which the
             // database performs anyway when the connection closes.
-            let _ = conn.driver.rollback();
+            let _ = conn.driver.transaction(Tx::Rollback);
             conn.forget_schema();
         }
     }
@@ -315,10 +319,12 @@ impl Executor<'_, '_> {
         self.conns.for_target(&target).use_schema(&target.schema)?;
         let started_at = history::now();
         let conn = self.conns.for_target(&target);
-        conn.driver.begin().map_err(|error| ApplyError::Commit {
-            conn: conn.driver.describe(),
-            error,
-        })?;
+        conn.driver
+            .transaction(Tx::Begin)
+            .map_err(|error| ApplyError::Commit {
+                conn: conn.driver.describe(),
+                error,
+            })?;
         let shares = match self.send(runs) {
             Ok(shares) => shares,
             Err(failed) => {
@@ -328,7 +334,7 @@ impl Executor<'_, '_> {
                 row.error_text = Some(failed.error.message.clone());
                 row.finished_at = Some(history::now());
                 let conn = self.conns.for_target(&target);
-                let _ = conn.driver.rollback();
+                let _ = conn.driver.transaction(Tx::Rollback);
                 let table = Table::new(conn.driver.dialect(), target.schema.as_deref());
                 let _ = conn
                     .driver
@@ -368,9 +374,9 @@ impl Executor<'_, '_> {
             .driver
             .execute_many(&inserts)
             .map_err(|(_, error)| error)
-            .and_then(|()| conn.driver.commit());
+            .and_then(|()| conn.driver.transaction(Tx::Commit));
         if let Err(error) = recorded {
-            let _ = conn.driver.rollback();
+            let _ = conn.driver.transaction(Tx::Rollback);
             return Err(ApplyError::History {
                 conn: conn.driver.describe(),
                 error,

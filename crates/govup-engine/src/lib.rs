@@ -53,8 +53,8 @@ pub use catalog::{diff, Catalog, Column, Constraint, Difference, Index, Sequence
 pub use connect_options::{ConnectOptions, PasswordLookup, Secret};
 pub use connections::{Conn, Connections, Connector, Locked};
 pub use driver::{
-    execute_each, first_word_is, script, Capabilities, DbError, Dialect, Driver, Replicas,
-    SplitError, Statement,
+    execute_each, execute_in_transaction, first_word_is, script, Batching, Capabilities, DbError,
+    Dialect, Driver, DriverExt, Inspect, Replicas, Replication, SplitError, Statement, Tx, Wait,
 };
 pub use error::ApplyError;
 pub use events::{Observer, Outcome, PatchReport, PlannedStatement, Silent, StatementEvent};

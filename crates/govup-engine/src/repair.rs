@@ -6,6 +6,7 @@
 //! record of what happened before the repair.
 
 use crate::connections::{Connections, Locked};
+use crate::driver::Tx;
 use crate::error::ApplyError;
 use crate::events::Observer;
 use crate::history::{Repair, RepairAction, Row, Status, Table};
@@ -153,14 +154,14 @@ pub fn repair(
     let db = conn.driver.as_mut();
     // Where DDL is transactional the added columns and the row change commit together; where
     // it is not, the ALTER commits on its own, which leaves only empty nullable columns behind.
-    let written = db.begin().and_then(|()| {
+    let written = db.transaction(Tx::Begin).and_then(|()| {
         let result = table
             .add_repair_columns(db)
             .and_then(|()| db.execute(&update));
         match result {
-            Ok(()) => db.commit(),
+            Ok(()) => db.transaction(Tx::Commit),
             Err(e) => {
-                let _ = db.rollback();
+                let _ = db.transaction(Tx::Rollback);
                 Err(e)
             }
         }

@@ -2,6 +2,7 @@
 //! read and trusted (no impossible row, no applied patch whose bytes changed).
 
 use crate::connections::{Connections, Locked};
+use crate::driver::DriverExt;
 use crate::error::ApplyError;
 use crate::events::Observer;
 use crate::history::{self, Kind, Row, Status, Table};

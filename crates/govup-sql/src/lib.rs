@@ -66,7 +66,7 @@ pub struct SplitError {
 
 /// What a database type can do: the one description the engine plans by. Only one question
 /// depends on a live database rather than its type, and is asked of the connection:
-/// whether rolled-back row changes leave no trace in a schema (`Driver::rolls_back_rows`:
+/// whether rolled-back row changes leave no trace in a schema (`Inspect::rolls_back_rows`:
 /// MySQL's MyISAM tables keep them). Whether a driver can back up, copy and read catalogs is
 /// whether it has `Driver::maintenance`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -18,7 +18,10 @@
 use govup_engine::catalog::Catalog;
 use govup_engine::driver::{IdleScratch, Maintenance};
 use govup_engine::history::{COLUMNS, TABLE};
-use govup_engine::{Capabilities, DbError, Dialect, Driver, SplitError, Statement};
+use govup_engine::{
+    execute_each, execute_in_transaction, Batching, Capabilities, DbError, Dialect, Driver,
+    Inspect, SplitError, Statement, Wait,
+};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -34,7 +37,8 @@ pub struct Switches {
     pub session_lock: bool,
     /// A rollback undoes row changes; without it they stay (MySQL's MyISAM).
     pub rolls_back_rows: bool,
-    /// History rows go in bulk (`copy_rows`); without it the engine INSERTs them.
+    /// The driver has [`Batching`]: history rows go in bulk (`copy_rows`); without it the
+    /// engine INSERTs them.
     pub batching: bool,
     /// The driver has [`Maintenance`] (backups and restores of the fake's own state).
     pub maintenance: bool,
@@ -625,21 +629,17 @@ impl Driver for FakeConn {
         self.run(sql)
     }
 
-    fn lock(&mut self) -> Result<(), DbError> {
-        if self.try_lock()? {
-            Ok(())
-        } else {
-            Err(DbError::new("fake: another session holds the lock"))
-        }
-    }
-
-    fn try_lock(&mut self) -> Result<bool, DbError> {
+    /// Cannot wait: [`Wait::Block`] on a held lock fails.
+    fn lock(&mut self, wait: Wait) -> Result<bool, DbError> {
         let mut s = self.db.state();
         if s.dead || s.life != self.life {
             return Err(DbError::new("fake: server closed the connection"));
         }
         match s.lock_holder {
-            Some(id) if id != self.id => Ok(false),
+            Some(id) if id != self.id => match wait {
+                Wait::No => Ok(false),
+                Wait::Block => Err(DbError::new("fake: another session holds the lock")),
+            },
             _ => {
                 s.lock_holder = Some(self.id);
                 Ok(true)
@@ -664,15 +664,49 @@ impl Driver for FakeConn {
         "fake:db".into()
     }
 
+    fn inspect(&mut self) -> Option<&mut dyn Inspect> {
+        Some(self)
+    }
+
+    fn batching(&mut self) -> Option<&mut dyn Batching> {
+        if self.db.state().switches.batching {
+            Some(self)
+        } else {
+            None
+        }
+    }
+
+    fn maintenance(&mut self) -> Option<&mut dyn Maintenance> {
+        if self.db.state().switches.maintenance {
+            Some(self)
+        } else {
+            None
+        }
+    }
+}
+
+impl Inspect for FakeConn {
+    fn lock_scope(&mut self) -> Result<Option<String>, DbError> {
+        Ok(None)
+    }
+
+    fn read_only_reason(&mut self) -> Result<Option<String>, DbError> {
+        Ok(None)
+    }
+
+    fn rolls_back_rows(&mut self, _schema: Option<&str>) -> Result<bool, DbError> {
+        Ok(self.db.state().switches.rolls_back_rows)
+    }
+}
+
+/// History rows in one multi-row INSERT; statements still one at a time.
+impl Batching for FakeConn {
     fn copy_rows(
         &mut self,
         table: &str,
         columns: &[&str],
         rows: &[Vec<Option<String>>],
     ) -> Result<bool, DbError> {
-        if !self.db.state().switches.batching {
-            return Ok(false);
-        }
         let d = self.dialect();
         let values: Vec<String> = rows
             .iter()
@@ -692,16 +726,12 @@ impl Driver for FakeConn {
         self.execute(&sql).map(|()| true)
     }
 
-    fn rolls_back_rows(&mut self, _schema: Option<&str>) -> Result<bool, DbError> {
-        Ok(self.db.state().switches.rolls_back_rows)
+    fn execute_many(&mut self, statements: &[&str]) -> Result<(), (usize, DbError)> {
+        execute_each(self, statements)
     }
 
-    fn maintenance(&mut self) -> Option<&mut dyn Maintenance> {
-        if self.db.state().switches.maintenance {
-            Some(self)
-        } else {
-            None
-        }
+    fn execute_in_transaction(&mut self, statements: &[&str]) -> Result<(), DbError> {
+        execute_in_transaction(self, statements)
     }
 }
 

@@ -10,7 +10,7 @@ use crate::apply_cmd::{apply_failure, Setup};
 use crate::cli::{ApplyArgs, FromVersion, OutputFormat, PlanArgs};
 use crate::connect;
 use crate::failure::Failure;
-use govup_engine::{apply, Connections, Options, Report};
+use govup_engine::{apply, Connections, DriverExt, Options, Report};
 use govup_sql::impact::{
     classify, flavor_from_version, probe_sql, version_sql, Blocks, Impact, Kind, Rewrite, TableSize,
 };

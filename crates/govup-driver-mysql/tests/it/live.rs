@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use govup_driver_mysql::{connect, DIALECT};
 use govup_engine::driver::{Dialect, Driver};
+use govup_engine::{Tx, Wait};
 
 use crate::corpus::{split_file, sql_files};
 
@@ -272,8 +273,8 @@ fn lock_blocks_a_second_session_until_released() {
 
     let mut a = connect(&scratch.url).unwrap();
     a.unlock().unwrap(); // not held: nothing to do
-    a.lock().unwrap();
-    a.lock().unwrap(); // already held: still one level
+    a.lock(Wait::Block).unwrap();
+    a.lock(Wait::Block).unwrap(); // already held: still one level
     assert_eq!(cell(a.as_mut(), &is_free), s("0"));
 
     let released = Arc::new(AtomicBool::new(false));
@@ -284,7 +285,7 @@ fn lock_blocks_a_second_session_until_released() {
         let mut b = connect(&b_url).unwrap();
         started_tx.send(()).unwrap();
         let t0 = Instant::now();
-        b.lock().unwrap();
+        b.lock(Wait::Block).unwrap();
         let waited = t0.elapsed();
         let saw_release = b_released.load(Ordering::SeqCst);
         b.unlock().unwrap();
@@ -319,7 +320,7 @@ fn lock_dies_with_its_connection() {
         DIALECT.quote_literal(&format!("govup:{}", scratch.name))
     );
     let mut holder = connect(&scratch.url).unwrap();
-    holder.lock().unwrap();
+    holder.lock(Wait::Block).unwrap();
     let mut other = connect(&scratch.url).unwrap();
     assert_eq!(cell(other.as_mut(), &is_free), s("0"));
     drop(holder);
@@ -331,7 +332,7 @@ fn lock_dies_with_its_connection() {
         );
         thread::sleep(Duration::from_millis(50));
     }
-    other.lock().unwrap();
+    other.lock(Wait::Block).unwrap();
     other.unlock().unwrap();
 }
 
@@ -414,16 +415,16 @@ fn ddl_is_not_rolled_back() {
     c.execute("CREATE TABLE kept (a INT) ENGINE=InnoDB")
         .unwrap();
 
-    c.begin().unwrap();
+    c.transaction(Tx::Begin).unwrap();
     c.execute("INSERT INTO kept VALUES (1)").unwrap();
-    c.rollback().unwrap();
+    c.transaction(Tx::Rollback).unwrap();
     assert_eq!(cell(c.as_mut(), "SELECT COUNT(*) FROM kept"), s("0"));
 
-    c.begin().unwrap();
+    c.transaction(Tx::Begin).unwrap();
     c.execute("INSERT INTO kept VALUES (2)").unwrap();
     c.execute("CREATE TABLE made_in_tx (a INT) ENGINE=InnoDB")
         .unwrap();
-    c.rollback().unwrap();
+    c.transaction(Tx::Rollback).unwrap();
     assert!(scratch.table_exists("made_in_tx"));
     // The DDL also committed the INSERT before it.
     assert_eq!(cell(c.as_mut(), "SELECT COUNT(*) FROM kept"), s("1"));
@@ -503,6 +504,8 @@ fn a_batch_runs_in_one_round_trip_and_names_the_statement_that_failed() {
     db.execute("CREATE TABLE b (a INT PRIMARY KEY) ENGINE=InnoDB")
         .unwrap();
     let (index, err) = db
+        .batching()
+        .unwrap()
         .execute_many(&[
             "INSERT INTO b VALUES (1) -- ends in a comment",
             "INSERT INTO b VALUES (2)",
@@ -518,7 +521,9 @@ fn a_batch_runs_in_one_round_trip_and_names_the_statement_that_failed() {
         s("1,2")
     );
     // The connection is usable again at once.
-    db.execute_many(&["INSERT INTO b VALUES (3)", "DELETE FROM b WHERE a = 1"])
+    db.batching()
+        .unwrap()
+        .execute_many(&["INSERT INTO b VALUES (3)", "DELETE FROM b WHERE a = 1"])
         .unwrap();
     assert_eq!(
         cell(db.as_mut(), "SELECT GROUP_CONCAT(a ORDER BY a) FROM b"),
@@ -526,6 +531,8 @@ fn a_batch_runs_in_one_round_trip_and_names_the_statement_that_failed() {
     );
     // A failure in the first statement.
     let (index, _) = db
+        .batching()
+        .unwrap()
         .execute_many(&["INSERT INTO nosuch VALUES (1)", "INSERT INTO b VALUES (9)"])
         .unwrap_err();
     assert_eq!(index, 0);
@@ -538,9 +545,17 @@ fn row_changes_roll_back_only_where_every_table_can() {
     let scratch = Scratch::new(&server, "engines");
     let mut db = connect(&scratch.url).unwrap();
     db.execute("CREATE TABLE t (a INT) ENGINE=InnoDB").unwrap();
-    assert!(db.rolls_back_rows(None).unwrap());
-    assert!(db.rolls_back_rows(Some(&scratch.name)).unwrap());
+    assert!(db.inspect().unwrap().rolls_back_rows(None).unwrap());
+    assert!(db
+        .inspect()
+        .unwrap()
+        .rolls_back_rows(Some(&scratch.name))
+        .unwrap());
     db.execute("CREATE TABLE m (a INT) ENGINE=MyISAM").unwrap();
-    assert!(!db.rolls_back_rows(None).unwrap());
-    assert!(!db.rolls_back_rows(Some(&scratch.name)).unwrap());
+    assert!(!db.inspect().unwrap().rolls_back_rows(None).unwrap());
+    assert!(!db
+        .inspect()
+        .unwrap()
+        .rolls_back_rows(Some(&scratch.name))
+        .unwrap());
 }

@@ -9,6 +9,7 @@ use std::path::Path;
 use govup_driver_mysql::{connect, DIALECT};
 use govup_engine::catalog::{Catalog, Column, Constraint, Index, Sequence};
 use govup_engine::driver::{Dialect, Driver};
+use govup_engine::Wait;
 
 use crate::corpus::split_file;
 use crate::live::{cell, s, server, with_database, Scratch};
@@ -367,7 +368,7 @@ fn backup_then_damage_then_restore_brings_everything_back() {
     ))
     .unwrap();
     build_schema(c.as_mut());
-    c.lock().unwrap();
+    c.lock(Wait::Block).unwrap();
 
     let catalog = c.maintenance().unwrap().catalog(None).unwrap();
     let rows = rows_of(c.as_mut(), &db);
@@ -832,7 +833,7 @@ fn govway_fresh_install_survives_backup_restore_and_copy() {
     }
     c.execute("SET SESSION innodb_strict_mode = DEFAULT")
         .unwrap();
-    c.lock().unwrap();
+    c.lock(Wait::Block).unwrap();
     let catalog = c.maintenance().unwrap().catalog(None).unwrap();
     let rows = rows_of(c.as_mut(), &db);
     assert!(catalog.tables.len() > 200, "{}", catalog.tables.len());

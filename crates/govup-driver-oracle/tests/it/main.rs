@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use govup_driver_oracle::{connect, OracleConnection, DIALECT};
 use govup_engine::driver::{Dialect, Driver};
+use govup_engine::{Tx, Wait};
 
 fn url() -> Option<String> {
     govup_testkit::server_url("GOVUP_TEST_ORACLE_URL")
@@ -118,12 +119,12 @@ fn round_trip_of_statements_queries_and_transactions() {
 
     // begin() .. rollback() undoes, begin() .. commit() keeps, and outside them each statement
     // commits: a second session sees it.
-    db.begin().unwrap();
+    db.transaction(Tx::Begin).unwrap();
     db.execute("INSERT INTO t (name) VALUES ('gone')").unwrap();
-    db.rollback().unwrap();
-    db.begin().unwrap();
+    db.transaction(Tx::Rollback).unwrap();
+    db.transaction(Tx::Begin).unwrap();
     db.execute("INSERT INTO t (name) VALUES ('kept')").unwrap();
-    db.commit().unwrap();
+    db.transaction(Tx::Commit).unwrap();
     db.execute("INSERT INTO t (name) VALUES ('auto')").unwrap();
     let mut other = connect(&url).unwrap();
     let names = other
@@ -245,15 +246,15 @@ fn use_schema_switches_and_comes_back() {
 fn lock_blocks_a_second_session_and_dies_with_the_first() {
     let Some(url) = url() else { return };
     let mut first = OracleConnection::open(&url).unwrap();
-    first.lock().unwrap();
+    first.lock(Wait::Block).unwrap();
     // Taking it again in the same session is harmless.
-    first.lock().unwrap();
+    first.lock(Wait::Block).unwrap();
 
     let (tx, rx) = mpsc::channel();
     let second_url = url.clone();
     let second = thread::spawn(move || {
         let mut second = OracleConnection::open(&second_url).unwrap();
-        second.lock().unwrap();
+        second.lock(Wait::Block).unwrap();
         tx.send(()).unwrap();
         second.unlock().unwrap();
     });
@@ -269,12 +270,12 @@ fn lock_blocks_a_second_session_and_dies_with_the_first() {
     first.unlock().unwrap();
 
     // A session that ends without unlocking frees the lock.
-    first.lock().unwrap();
+    first.lock(Wait::Block).unwrap();
     drop(first);
     let (tx, rx) = mpsc::channel();
     let third = thread::spawn(move || {
         let mut third = OracleConnection::open(&url).unwrap();
-        third.lock().unwrap();
+        third.lock(Wait::Block).unwrap();
         tx.send(()).unwrap();
         third.unlock().unwrap();
     });

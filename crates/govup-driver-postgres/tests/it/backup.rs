@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use govup_driver_postgres::{connect, DIALECT};
+use govup_engine::Wait;
 use govup_engine::{Dialect, Driver};
 
 use crate::support::{
@@ -107,7 +108,7 @@ fn public_comes_back_exactly_after_damage() {
     assert_eq!(before.rows["customer"].len(), 3);
 
     // As the engine does: the lock is taken first and still held during the restore.
-    db.lock().unwrap();
+    db.lock(Wait::Block).unwrap();
     let file = db
         .maintenance()
         .unwrap()

@@ -2,6 +2,7 @@
 //! in its own scratch schema, dropped at the end.
 
 use govup_driver_postgres::{connect, DIALECT};
+use govup_engine::Tx;
 use govup_engine::{Dialect, Driver};
 
 use crate::corpus::{split_file, sql_files};
@@ -149,15 +150,15 @@ fn ddl_rolls_back_with_its_transaction() {
     let Some(url) = server() else { return };
     let scratch = ScratchSchema::new(&url, "txddl");
     let mut db = session(&url, &scratch);
-    db.begin().unwrap();
+    db.transaction(Tx::Begin).unwrap();
     db.execute("CREATE TABLE inside_tx (a INTEGER)").unwrap();
     assert!(table_exists(db.as_mut(), &scratch.name, "inside_tx"));
-    db.rollback().unwrap();
+    db.transaction(Tx::Rollback).unwrap();
     assert!(!table_exists(db.as_mut(), &scratch.name, "inside_tx"));
 
-    db.begin().unwrap();
+    db.transaction(Tx::Begin).unwrap();
     db.execute("CREATE TABLE kept (a INTEGER)").unwrap();
-    db.commit().unwrap();
+    db.transaction(Tx::Commit).unwrap();
     assert!(table_exists(db.as_mut(), &scratch.name, "kept"));
 }
 
@@ -225,12 +226,12 @@ fn sample_tree_line_1_0_applies_in_a_scratch_schema() {
         let mut patches = sql_files(&tree.join(step).join("postgresql"));
         patches.push(tree.join(step).join("info-patch.sql"));
         for patch in patches {
-            db.begin().unwrap();
+            db.transaction(Tx::Begin).unwrap();
             for statement in split_file(&patch) {
                 db.execute(&statement.text)
                     .unwrap_or_else(|e| panic!("{}:{}: {e}", patch.display(), statement.line));
             }
-            db.commit().unwrap();
+            db.transaction(Tx::Commit).unwrap();
             applied += 1;
         }
     }
@@ -253,14 +254,18 @@ fn a_batch_runs_in_one_message_and_names_the_statement_that_failed() {
     let Some(url) = server() else { return };
     let scratch = ScratchSchema::new(&url, "batch");
     let mut db = session(&url, &scratch);
-    db.begin().unwrap();
-    db.execute_many(&[
-        "CREATE TABLE b (a INTEGER PRIMARY KEY) -- ends in a comment",
-        "INSERT INTO b VALUES (1)",
-        "INSERT INTO b VALUES (2)",
-    ])
-    .unwrap();
+    db.transaction(Tx::Begin).unwrap();
+    db.batching()
+        .unwrap()
+        .execute_many(&[
+            "CREATE TABLE b (a INTEGER PRIMARY KEY) -- ends in a comment",
+            "INSERT INTO b VALUES (1)",
+            "INSERT INTO b VALUES (2)",
+        ])
+        .unwrap();
     let (index, err) = db
+        .batching()
+        .unwrap()
         .execute_many(&[
             "INSERT INTO b VALUES (3)",
             "INSERT INTO b VALUES (4)",
@@ -276,13 +281,15 @@ fn a_batch_runs_in_one_message_and_names_the_statement_that_failed() {
     );
     // Those before the failing statement ran, it and those after did not; the transaction is
     // aborted as after any failed statement, and rolls back whole.
-    db.rollback().unwrap();
+    db.transaction(Tx::Rollback).unwrap();
     assert!(!table_exists(db.as_mut(), &scratch.name, "b"));
 
     // A syntax error, which the server finds before running anything of the message, is named
     // too, with its line inside the statement.
-    db.begin().unwrap();
+    db.transaction(Tx::Begin).unwrap();
     let (index, err) = db
+        .batching()
+        .unwrap()
         .execute_many(&[
             "CREATE TABLE c (a INTEGER)",
             "INSERT INTO c\nVALUES (1,",
@@ -291,12 +298,14 @@ fn a_batch_runs_in_one_message_and_names_the_statement_that_failed() {
         .unwrap_err();
     assert_eq!(index, 1);
     assert!(err.message.contains("statement line 2"), "{}", err.message);
-    db.rollback().unwrap();
+    db.transaction(Tx::Rollback).unwrap();
 
-    db.begin().unwrap();
-    db.execute_many(&["CREATE TABLE d (a INTEGER)", "INSERT INTO d VALUES (7)"])
+    db.transaction(Tx::Begin).unwrap();
+    db.batching()
+        .unwrap()
+        .execute_many(&["CREATE TABLE d (a INTEGER)", "INSERT INTO d VALUES (7)"])
         .unwrap();
-    db.commit().unwrap();
+    db.transaction(Tx::Commit).unwrap();
     assert_eq!(one_cell(db.as_mut(), "SELECT a FROM d"), Some("7".into()));
 }
 
@@ -314,8 +323,10 @@ fn a_failing_statement_of_a_batch_runs_exactly_once() {
     )
     .unwrap();
     db.execute("CREATE TABLE t (a INTEGER)").unwrap();
-    db.begin().unwrap();
+    db.transaction(Tx::Begin).unwrap();
     let (index, err) = db
+        .batching()
+        .unwrap()
         .execute_many(&[
             "INSERT INTO t VALUES (1)",
             "INSERT INTO t VALUES (2)",
@@ -337,19 +348,21 @@ fn a_failing_statement_of_a_batch_runs_exactly_once() {
         ),
         Some("1,2".into())
     );
-    db.rollback().unwrap();
+    db.transaction(Tx::Rollback).unwrap();
     assert_eq!(
         one_cell(db.as_mut(), "SELECT last_value FROM runs"),
         Some("1".into())
     );
     // An error the server places (an unknown column) names the line inside its statement.
-    db.begin().unwrap();
+    db.transaction(Tx::Begin).unwrap();
     let (index, err) = db
+        .batching()
+        .unwrap()
         .execute_many(&["INSERT INTO t VALUES (1)", "SELECT 1,\n  missing FROM t"])
         .unwrap_err();
     assert_eq!(index, 1);
     assert!(err.message.contains("statement line 2"), "{}", err.message);
-    db.rollback().unwrap();
+    db.transaction(Tx::Rollback).unwrap();
     assert_eq!(
         one_cell(
             db.as_mut(),

@@ -6,6 +6,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use govup_driver_postgres::connect;
+use govup_engine::Wait;
 
 use crate::support::{govup_lock_holders, server, ScratchDatabase};
 
@@ -18,14 +19,14 @@ fn a_second_session_waits_until_the_first_unlocks() {
     let Some(server) = server() else { return };
     let scratch = ScratchDatabase::new(&server, "lockwait");
     let mut a = connect(&scratch.url).unwrap();
-    a.lock().unwrap();
+    a.lock(Wait::Block).unwrap();
     assert_eq!(govup_lock_holders(&scratch.url), 1);
 
     let (acquired, when) = mpsc::channel();
     let b_url = scratch.url.clone();
     let b = thread::spawn(move || {
         let mut b = connect(&b_url).unwrap();
-        let result = b.lock();
+        let result = b.lock(Wait::Block);
         acquired.send((result.clone(), Instant::now())).unwrap();
         if result.is_ok() {
             b.unlock().unwrap();
@@ -52,13 +53,13 @@ fn the_lock_dies_with_its_connection() {
     let Some(server) = server() else { return };
     let scratch = ScratchDatabase::new(&server, "lockdrop");
     let mut a = connect(&scratch.url).unwrap();
-    a.lock().unwrap();
+    a.lock(Wait::Block).unwrap();
     drop(a);
     let (done, finished) = mpsc::channel();
     let url = scratch.url.clone();
     thread::spawn(move || {
         let mut b = connect(&url).unwrap();
-        let _ = done.send(b.lock().and_then(|()| b.unlock()));
+        let _ = done.send(b.lock(Wait::Block).and_then(|_| b.unlock()));
     });
     finished
         .recv_timeout(RELEASE_WITHIN)
@@ -72,12 +73,12 @@ fn locks_in_other_databases_do_not_interfere() {
     let one = ScratchDatabase::new(&server, "lockone");
     let two = ScratchDatabase::new(&server, "locktwo");
     let mut a = connect(&one.url).unwrap();
-    a.lock().unwrap();
+    a.lock(Wait::Block).unwrap();
     let (done, finished) = mpsc::channel();
     let url = two.url.clone();
     thread::spawn(move || {
         let mut b = connect(&url).unwrap();
-        let _ = done.send(b.lock().and_then(|()| b.unlock()));
+        let _ = done.send(b.lock(Wait::Block).and_then(|_| b.unlock()));
     });
     finished
         .recv_timeout(RELEASE_WITHIN)
@@ -92,8 +93,8 @@ fn locking_twice_needs_one_unlock_and_unlock_without_lock_is_harmless() {
     let scratch = ScratchDatabase::new(&server, "lockreent");
     let mut a = connect(&scratch.url).unwrap();
     a.unlock().unwrap();
-    a.lock().unwrap();
-    a.lock().unwrap();
+    a.lock(Wait::Block).unwrap();
+    a.lock(Wait::Block).unwrap();
     a.unlock().unwrap();
     assert_eq!(govup_lock_holders(&scratch.url), 0);
     a.unlock().unwrap();

@@ -2,6 +2,7 @@
 //! database, so that whether "another session is connected" is up to the test alone.
 
 use govup_driver_postgres::{connect, DIALECT};
+use govup_engine::Wait;
 use govup_engine::{Catalog, Dialect, Driver};
 
 use crate::support::{
@@ -130,7 +131,7 @@ fn a_copy_while_holding_the_lock_keeps_the_session_and_the_lock() {
     let source = ScratchDatabase::new(&server, "sc_lock");
     let mut db = connect(&source.url).unwrap();
     fill(db.as_mut());
-    db.lock().unwrap();
+    db.lock(Wait::Block).unwrap();
     let session = backend(db.as_mut());
 
     let url = db.maintenance().unwrap().create_scratch(true).unwrap();

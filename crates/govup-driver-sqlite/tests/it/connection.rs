@@ -2,6 +2,7 @@ use std::path::Path;
 
 use govup_driver_sqlite::{path_of, SqliteConnection, DIALECT};
 use govup_engine::{Dialect, Driver};
+use govup_engine::{Tx, Wait};
 
 use crate::{cleanup, open, scalar, scratch_db, table_exists};
 
@@ -131,19 +132,19 @@ fn history_table_creation_and_existence() {
 fn transactional_ddl_rollback_leaves_no_table() {
     let (dir, url) = scratch_db("sqlite_ddl_rollback");
     let mut db = open(&url);
-    db.begin().unwrap();
+    db.transaction(Tx::Begin).unwrap();
     db.execute("CREATE TABLE t (x)").unwrap();
     db.execute("INSERT INTO t VALUES (1)").unwrap();
     db.execute("CREATE INDEX t_x ON t (x)").unwrap();
     assert!(table_exists(db.as_mut(), "t"));
-    db.rollback().unwrap();
+    db.transaction(Tx::Rollback).unwrap();
     assert!(!table_exists(db.as_mut(), "t"));
     let mut other = open(&url);
     assert!(!table_exists(other.as_mut(), "t"));
 
-    db.begin().unwrap();
+    db.transaction(Tx::Begin).unwrap();
     db.execute("CREATE TABLE u (x)").unwrap();
-    db.commit().unwrap();
+    db.transaction(Tx::Commit).unwrap();
     assert!(table_exists(other.as_mut(), "u"));
     cleanup(&dir);
 }
@@ -241,10 +242,10 @@ fn backup_copies_tables_and_rows() {
     assert_eq!(dump(&copy), expected);
 
     // Also while the lock's transaction is open: the copy holds what was committed.
-    db.lock().unwrap();
-    db.begin().unwrap();
+    db.lock(Wait::Block).unwrap();
+    db.transaction(Tx::Begin).unwrap();
     db.execute("INSERT INTO b VALUES ('two', 2)").unwrap();
-    db.commit().unwrap();
+    db.transaction(Tx::Commit).unwrap();
     let locked_copy = dir.join("locked-copy.db");
     db.backup_to(&locked_copy).unwrap();
     db.unlock().unwrap();

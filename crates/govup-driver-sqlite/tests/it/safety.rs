@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use govup_driver_sqlite::{path_of, SqliteConnection, DIALECT};
 use govup_engine::{Catalog, Column, Constraint, Dialect, Driver, Index};
+use govup_engine::{Tx, Wait};
 
 use crate::{cleanup, open, scalar, scratch_db, table_exists};
 
@@ -180,7 +181,7 @@ fn expected_catalog() -> Catalog {
 /// A second connection's lock() fails as busy: `url`'s lock is held elsewhere.
 fn assert_locked_elsewhere(url: &str) {
     let mut other = open(url);
-    let err = other.lock().unwrap_err();
+    let err = other.lock(Wait::Block).unwrap_err();
     assert!(err.message.contains("is busy"), "{err}");
 }
 
@@ -224,15 +225,15 @@ fn catalog_of_a_known_schema_is_exact() {
     assert!(!catalog.columns.iter().any(|c| c.table == "govup_history"));
 
     // Under the lock, the catalog is this connection's view, uncommitted work included.
-    db.lock().unwrap();
-    db.begin().unwrap();
+    db.lock(Wait::Block).unwrap();
+    db.transaction(Tx::Begin).unwrap();
     db.execute("CREATE TABLE extra (x INT NOT NULL)").unwrap();
     let mut more = expected_catalog();
     more.tables.insert("extra".into());
     more.columns
         .insert(not_null(column("extra", "x", "INT", 1)));
     assert_eq!(db.maintenance().unwrap().catalog(None).unwrap(), more);
-    db.rollback().unwrap();
+    db.transaction(Tx::Rollback).unwrap();
     db.unlock().unwrap();
     assert_eq!(
         db.maintenance().unwrap().catalog(None).unwrap(),
@@ -256,7 +257,7 @@ fn backup_then_damage_then_restore_under_the_lock_gives_back_everything() {
     let rows = dump(db.as_mut());
 
     // As the engine does: lock, back up before the first write, then work.
-    db.lock().unwrap();
+    db.lock(Wait::Block).unwrap();
     let backups = dir.join("backup/1.0.0");
     std::fs::create_dir_all(&backups).unwrap();
     let file = db
@@ -273,21 +274,21 @@ fn backup_then_damage_then_restore_under_the_lock_gives_back_everything() {
     assert_eq!(dump_file(&file), rows);
 
     // Damage committed step by step (--tx step), then a failing step the engine rolls back.
-    db.begin().unwrap();
+    db.transaction(Tx::Begin).unwrap();
     db.execute("DROP TABLE tag").unwrap();
     db.execute("DELETE FROM orders WHERE line > 1").unwrap();
-    db.commit().unwrap();
-    db.begin().unwrap();
+    db.transaction(Tx::Commit).unwrap();
+    db.transaction(Tx::Begin).unwrap();
     db.execute("ALTER TABLE customer ADD COLUMN extra TEXT")
         .unwrap();
     db.execute("INSERT INTO customer (code) VALUES ('c3')")
         .unwrap();
     db.execute("UPDATE govup_history SET status = 'failed'")
         .unwrap();
-    db.commit().unwrap();
-    db.begin().unwrap();
+    db.transaction(Tx::Commit).unwrap();
+    db.transaction(Tx::Begin).unwrap();
     db.execute("CREATE TABLE half_done (x)").unwrap();
-    db.rollback().unwrap();
+    db.transaction(Tx::Rollback).unwrap();
     assert_ne!(db.maintenance().unwrap().catalog(None).unwrap(), catalog);
     assert_ne!(dump(db.as_mut()), rows);
 
@@ -296,10 +297,10 @@ fn backup_then_damage_then_restore_under_the_lock_gives_back_everything() {
     assert_eq!(dump(db.as_mut()), rows);
     // The lock is still held, and the state machine goes on as before.
     assert_locked_elsewhere(&url);
-    db.begin().unwrap();
+    db.transaction(Tx::Begin).unwrap();
     db.execute("INSERT INTO customer (code) VALUES ('after')")
         .unwrap();
-    db.rollback().unwrap();
+    db.transaction(Tx::Rollback).unwrap();
     assert_locked_elsewhere(&url);
     db.unlock().unwrap();
 
@@ -310,7 +311,7 @@ fn backup_then_damage_then_restore_under_the_lock_gives_back_everything() {
         catalog
     );
     assert_eq!(dump(reader.as_mut()), rows);
-    reader.lock().unwrap();
+    reader.lock(Wait::Block).unwrap();
     reader.unlock().unwrap();
     cleanup(&dir);
 }
@@ -329,8 +330,8 @@ fn restore_rolls_back_work_still_open_and_works_without_the_lock() {
     db.execute("DELETE FROM tag").unwrap();
 
     // An engine transaction left open is rolled back, never committed.
-    db.lock().unwrap();
-    db.begin().unwrap();
+    db.lock(Wait::Block).unwrap();
+    db.transaction(Tx::Begin).unwrap();
     db.execute("DROP TABLE tag; DROP TABLE orders").unwrap();
     db.maintenance().unwrap().restore(None, &file).unwrap();
     assert_eq!(dump(db.as_mut()), rows);
@@ -342,7 +343,7 @@ fn restore_rolls_back_work_still_open_and_works_without_the_lock() {
     db.maintenance().unwrap().restore(None, &file).unwrap();
     assert_eq!(dump(db.as_mut()), rows);
     let mut other = open(&url);
-    other.lock().unwrap();
+    other.lock(Wait::Block).unwrap();
     other.unlock().unwrap();
     db.execute("INSERT INTO tag (label) VALUES ('autocommit')")
         .unwrap();
@@ -389,8 +390,8 @@ fn a_bad_backup_file_is_refused_before_the_database_is_touched() {
     let bytes = std::fs::read(&good).unwrap();
     std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
 
-    db.lock().unwrap();
-    db.begin().unwrap();
+    db.lock(Wait::Block).unwrap();
+    db.transaction(Tx::Begin).unwrap();
     db.execute("INSERT INTO tag (label) VALUES ('pending')")
         .unwrap();
     for (file, why) in [
@@ -417,7 +418,7 @@ fn a_bad_backup_file_is_refused_before_the_database_is_touched() {
             .is_empty());
     }
     assert_locked_elsewhere(&url);
-    db.rollback().unwrap();
+    db.transaction(Tx::Rollback).unwrap();
     db.unlock().unwrap();
     assert_eq!(dump(db.as_mut()), rows);
     cleanup(&dir);
@@ -435,7 +436,7 @@ fn a_backup_holds_only_committed_work_and_never_overwrites() {
 
     // Another session's open write transaction is not in the copy.
     let mut writer = open(&url);
-    writer.begin().unwrap();
+    writer.transaction(Tx::Begin).unwrap();
     writer
         .execute("INSERT INTO tag (label) VALUES ('other session')")
         .unwrap();
@@ -445,11 +446,11 @@ fn a_backup_holds_only_committed_work_and_never_overwrites() {
         .backup(None, &dir, "while-writing")
         .unwrap();
     assert_eq!(dump_file(&file), committed);
-    writer.rollback().unwrap();
+    writer.transaction(Tx::Rollback).unwrap();
 
     // Nor is this connection's own uncommitted work under the lock.
-    db.lock().unwrap();
-    db.begin().unwrap();
+    db.lock(Wait::Block).unwrap();
+    db.transaction(Tx::Begin).unwrap();
     db.execute("DELETE FROM tag; DELETE FROM orders").unwrap();
     let locked = db
         .maintenance()
@@ -457,7 +458,7 @@ fn a_backup_holds_only_committed_work_and_never_overwrites() {
         .backup(None, &dir, "under-lock")
         .unwrap();
     assert_eq!(dump_file(&locked), committed);
-    db.rollback().unwrap();
+    db.transaction(Tx::Rollback).unwrap();
     db.unlock().unwrap();
     // A backup is one file: no journal beside it, none asked for when it is opened.
     for f in [&file, &locked] {
@@ -525,11 +526,11 @@ fn a_scratch_copy_is_the_committed_database_and_writing_it_leaves_the_original_a
     set_mode(&path, 0o640);
 
     // Made under the lock with work pending: the copy holds the committed state.
-    db.lock().unwrap();
-    db.begin().unwrap();
+    db.lock(Wait::Block).unwrap();
+    db.transaction(Tx::Begin).unwrap();
     db.execute("DELETE FROM tag; DELETE FROM customer").unwrap();
     let scratch_url = db.maintenance().unwrap().create_scratch(true).unwrap();
-    db.rollback().unwrap();
+    db.transaction(Tx::Rollback).unwrap();
     db.unlock().unwrap();
 
     let scratch = path_of(&scratch_url).unwrap();
@@ -550,11 +551,11 @@ fn a_scratch_copy_is_the_committed_database_and_writing_it_leaves_the_original_a
     let mut copy = open(&scratch_url);
     assert_eq!(copy.maintenance().unwrap().catalog(None).unwrap(), catalog);
     assert_eq!(dump(copy.as_mut()), rows);
-    copy.lock().unwrap();
-    copy.begin().unwrap();
+    copy.lock(Wait::Block).unwrap();
+    copy.transaction(Tx::Begin).unwrap();
     copy.execute("DROP TABLE tag").unwrap();
     copy.execute("DELETE FROM orders").unwrap();
-    copy.commit().unwrap();
+    copy.transaction(Tx::Commit).unwrap();
     copy.unlock().unwrap();
     assert!(!table_exists(copy.as_mut(), "tag"));
     drop(copy);
@@ -675,15 +676,15 @@ fn wal_databases_back_up_restore_and_copy() {
     let catalog = db.maintenance().unwrap().catalog(None).unwrap();
     let rows = dump(db.as_mut());
 
-    db.lock().unwrap();
+    db.lock(Wait::Block).unwrap();
     let file = db.maintenance().unwrap().backup(None, &dir, "wal").unwrap();
     // The backup of a WAL database is still one self-contained file in rollback mode.
     assert_eq!(std::fs::read(&file).unwrap()[18], 1);
     assert!(siblings(&file).iter().all(|s| !s.exists()));
-    db.begin().unwrap();
+    db.transaction(Tx::Begin).unwrap();
     db.execute("DROP TABLE tag; DROP TABLE orders").unwrap();
     db.execute("DELETE FROM customer").unwrap();
-    db.commit().unwrap();
+    db.transaction(Tx::Commit).unwrap();
     db.maintenance().unwrap().restore(None, &file).unwrap();
     assert_locked_elsewhere(&url);
     db.unlock().unwrap();

@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use govup_driver_sqlite::DIALECT;
 use govup_engine::{Dialect, Driver, Statement};
+use govup_engine::{Tx, Wait};
 
 use crate::{cleanup, open, scalar, scratch_db, table_exists};
 
@@ -38,16 +39,16 @@ fn step_patches(step: &str) -> Vec<PathBuf> {
 /// transactional DDL.
 fn apply(db: &mut dyn Driver, steps: &[&str]) -> usize {
     let mut applied = 0;
-    db.lock().unwrap();
+    db.lock(Wait::Block).unwrap();
     for step in steps {
         for patch in step_patches(step) {
-            db.begin().unwrap();
+            db.transaction(Tx::Begin).unwrap();
             for st in split_file(&patch) {
                 db.execute(&st.text).unwrap_or_else(|e| {
                     panic!("{} line {}: {e}\n{}", patch.display(), st.line, st.text)
                 });
             }
-            db.commit().unwrap();
+            db.transaction(Tx::Commit).unwrap();
             applied += 1;
         }
     }
@@ -234,11 +235,11 @@ fn a_trigger_with_case_expressions_splits_into_valid_sql() {
     let statements = DIALECT.split(sql).unwrap();
     assert_eq!(statements.len(), 6);
     assert_eq!(statements[3].line, 9);
-    db.begin().unwrap();
+    db.transaction(Tx::Begin).unwrap();
     for st in &statements {
         db.execute(&st.text).unwrap();
     }
-    db.commit().unwrap();
+    db.transaction(Tx::Commit).unwrap();
     let rows = db
         .query("SELECT size, kind FROM log ORDER BY rowid")
         .unwrap();
