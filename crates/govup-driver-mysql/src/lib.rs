@@ -52,6 +52,7 @@ mod connect_url;
 mod connection;
 mod databases;
 mod errors;
+mod galera;
 mod lock;
 mod programs;
 mod scratch;

@@ -29,6 +29,33 @@ fn fnv1a(bytes: &[u8]) -> u64 {
     })
 }
 
+/// `lock_wait_timeout` (metadata locks: what DDL waits for) and `innodb_lock_wait_timeout`
+/// (row locks), for this session, in whole seconds, at least one.
+pub fn timeout_sql(timeout: std::time::Duration) -> String {
+    let seconds = timeout.as_secs_f64().ceil().clamp(1.0, 31_536_000.0) as u64;
+    format!(
+        "SET SESSION lock_wait_timeout = {seconds}, SESSION innodb_lock_wait_timeout = {}",
+        seconds.min(1_073_741_824)
+    )
+}
+
+/// ER_LOCK_WAIT_TIMEOUT: a metadata lock (DDL) or a row lock waited too long.
+pub fn is_lock_wait_timeout(message: &str) -> bool {
+    message.starts_with("ERROR 1205 ")
+}
+
+/// Who holds what a statement waited for, as far as the server tells without
+/// performance_schema: the other sessions on this database with an open transaction (a
+/// transaction holds the metadata locks of every table it touched until it ends), oldest first,
+/// leaving out those that are themselves waiting for a lock.
+pub const BLOCKERS_SQL: &str = "SELECT CONCAT('id ', p.ID, ' (user ', p.USER, '@', p.HOST, \
+     ', transaction open ', TIMESTAMPDIFF(SECOND, t.trx_started, NOW()), ' s, ', p.COMMAND, ')') \
+     FROM information_schema.INNODB_TRX t \
+     JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id \
+     WHERE p.ID <> CONNECTION_ID() AND p.DB = DATABASE() \
+     AND COALESCE(p.STATE, '') NOT LIKE 'Waiting for%' AND t.trx_state <> 'LOCK WAIT' \
+     ORDER BY t.trx_started, p.ID";
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,5 +75,29 @@ mod tests {
         assert_ne!(a, b);
         let c = lock_name(&"è".repeat(64));
         assert!(c.chars().count() <= MAX_NAME, "{c}");
+    }
+
+    #[test]
+    fn lock_timeouts_in_whole_seconds() {
+        let t = |ms| timeout_sql(std::time::Duration::from_millis(ms));
+        assert_eq!(
+            t(1000),
+            "SET SESSION lock_wait_timeout = 1, SESSION innodb_lock_wait_timeout = 1"
+        );
+        assert_eq!(
+            t(1500),
+            "SET SESSION lock_wait_timeout = 2, SESSION innodb_lock_wait_timeout = 2"
+        );
+        assert!(t(10).contains("lock_wait_timeout = 1,"));
+    }
+
+    #[test]
+    fn lock_wait_timeouts_are_told_apart() {
+        assert!(is_lock_wait_timeout(
+            "ERROR 1205 (HY000): Lock wait timeout exceeded; try restarting transaction"
+        ));
+        assert!(!is_lock_wait_timeout(
+            "ERROR 1050 (42S01): Table 'x' already exists"
+        ));
     }
 }

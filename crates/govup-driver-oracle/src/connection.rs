@@ -1,7 +1,7 @@
 //! A live Oracle session through the `oracle` crate (ODPI-C), which loads the Oracle client
 //! library when the first connection opens.
 
-use govup_engine::driver::{DbError, Dialect, Driver, Tx, Wait};
+use govup_engine::driver::{Contention, DbError, Dialect, Driver, LockWait, Tx, Wait};
 use govup_engine::{ConnectOptions, Secret};
 use oracle::sql_type::OracleType;
 
@@ -231,6 +231,21 @@ impl Driver for OracleConnection {
         };
         self.conn.set_autocommit(true);
         done.map_err(|e| DbError::new(error_text(&e)))
+    }
+
+    fn contention(&mut self) -> Option<&mut dyn Contention> {
+        Some(self)
+    }
+}
+
+/// `DDL_LOCK_TIMEOUT` per session.
+impl Contention for OracleConnection {
+    fn set_lock_timeout(&mut self, timeout: std::time::Duration) -> Result<(), DbError> {
+        self.execute(&lock::timeout_sql(timeout))
+    }
+
+    fn lock_wait(&mut self, error: &DbError, statement: &str) -> Option<LockWait> {
+        lock::lock_wait(error, statement)
     }
 }
 

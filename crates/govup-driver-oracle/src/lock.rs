@@ -69,6 +69,30 @@ pub fn lock_error(user: &str, message: &str) -> DbError {
     }
 }
 
+/// `DDL_LOCK_TIMEOUT` takes whole seconds, 0 to 1,000,000; 0 would mean no wait at all, so a
+/// timeout below one second waits one.
+pub fn timeout_sql(timeout: std::time::Duration) -> String {
+    let seconds = timeout.as_secs_f64().ceil().clamp(1.0, 1_000_000.0) as u64;
+    format!("ALTER SESSION SET DDL_LOCK_TIMEOUT = {seconds}")
+}
+
+/// ORA-04021 (timeout waiting for a lock) and ORA-00054 (resource busy, NOWAIT or timeout):
+/// a DDL statement that failed so did nothing, and Oracle committed before it started.
+pub fn lock_wait(
+    error: &govup_engine::driver::DbError,
+    statement: &str,
+) -> Option<govup_engine::driver::LockWait> {
+    use govup_engine::driver::Dialect as _;
+    let m = &error.message;
+    if !(m.contains("ORA-04021") || m.contains("ORA-00054")) {
+        return None;
+    }
+    Some(govup_engine::driver::LockWait {
+        retryable: !govup_sql::oracle::DIALECT.is_row_change(statement),
+        blockers: vec![],
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,5 +170,27 @@ END;"
             e.message,
             "cannot take the govup lock as user GOVWAY: ORA-20001: DBMS_LOCK.REQUEST returned 2 for lock govup:GOVWAY"
         );
+    }
+
+    #[test]
+    fn ddl_lock_timeout_in_whole_seconds() {
+        let t = |ms| timeout_sql(std::time::Duration::from_millis(ms));
+        assert_eq!(t(1000), "ALTER SESSION SET DDL_LOCK_TIMEOUT = 1");
+        assert_eq!(t(200), "ALTER SESSION SET DDL_LOCK_TIMEOUT = 1");
+        assert_eq!(t(2500), "ALTER SESSION SET DDL_LOCK_TIMEOUT = 3");
+    }
+
+    #[test]
+    fn ddl_that_timed_out_may_run_again() {
+        use govup_engine::driver::DbError;
+        let e = DbError::new("ORA-04021: timeout occurred while waiting to lock object");
+        assert!(
+            lock_wait(&e, "ALTER TABLE t ADD c NUMBER")
+                .unwrap()
+                .retryable
+        );
+        assert!(!lock_wait(&e, "UPDATE t SET c = 1").unwrap().retryable);
+        let other = DbError::new("ORA-00942: table or view does not exist");
+        assert!(lock_wait(&other, "DROP TABLE t").is_none());
     }
 }

@@ -4,8 +4,8 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use govup_engine::{
-    execute_each, execute_in_transaction, Batching, Catalog, ConnectOptions, DbError, Dialect,
-    Driver, IdleScratch, Inspect, Maintenance, Replicas, Replication, Wait,
+    execute_each, execute_in_transaction, Batching, Catalog, ConnectOptions, Contention, DbError,
+    Dialect, Driver, IdleScratch, Inspect, LockWait, Maintenance, Replicas, Replication, Wait,
 };
 use postgres::config::SslMode;
 use postgres::{Client, NoTls, SimpleQueryMessage};
@@ -26,6 +26,11 @@ pub struct PgConnection {
     /// `SHOW search_path` at connect time, in a form `SET search_path TO` accepts back.
     home_search_path: String,
     locked: bool,
+    /// `--lock-timeout`, and the session that watches who this one waits for.
+    lock_timeout: Option<(Duration, crate::blockers::Watcher)>,
+    /// False after a batch failed and its savepoint could not be rolled back to: the
+    /// transaction is aborted, and nothing in it may run again.
+    intact: bool,
 }
 
 /// The savepoint around a batch of statements sent in one message.
@@ -60,6 +65,8 @@ impl PgConnection {
             target,
             home_search_path,
             locked: false,
+            lock_timeout: None,
+            intact: true,
         })
     }
 
@@ -325,6 +332,38 @@ impl Driver for PgConnection {
     fn replication(&mut self) -> Option<&mut dyn Replication> {
         Some(self)
     }
+
+    fn contention(&mut self) -> Option<&mut dyn Contention> {
+        Some(self)
+    }
+}
+
+impl Contention for PgConnection {
+    /// `lock_timeout` for the session, and a second session that notes who this one waits for.
+    fn set_lock_timeout(&mut self, timeout: Duration) -> Result<(), DbError> {
+        self.execute(&crate::blockers::timeout_sql(timeout))?;
+        let pid = self
+            .ask("SELECT pg_catalog.pg_backend_pid()")?
+            .unwrap_or_default();
+        let mut target = self.target.clone();
+        let watcher = crate::blockers::Watcher::start(open_client(&mut target)?, pid);
+        self.lock_timeout = Some((timeout, watcher));
+        Ok(())
+    }
+
+    /// SQLSTATE 55P03 (lock_not_available). Statements run in a savepoint under
+    /// --lock-timeout, so the failed one did nothing unless that savepoint was lost.
+    fn lock_wait(&mut self, error: &DbError, _statement: &str) -> Option<LockWait> {
+        if !error.message.contains("SQLSTATE 55P03)") {
+            return None;
+        }
+        let (timeout, watcher) = self.lock_timeout.as_ref()?;
+        let blockers = watcher.recent(*timeout + Duration::from_secs(2));
+        Some(LockWait {
+            retryable: self.intact,
+            blockers,
+        })
+    }
 }
 
 impl Inspect for PgConnection {
@@ -414,8 +453,23 @@ impl Batching for PgConnection {
     /// and the statements are replayed one by one to find the one that does not parse. The
     /// savepoint goes in a message of its own, for the same reason.
     fn execute_many(&mut self, statements: &[&str]) -> Result<(), (usize, DbError)> {
-        if statements.len() < 2 {
+        if statements.len() < 2 && self.lock_timeout.is_none() {
             return execute_each(self, statements);
+        }
+        if statements.len() < 2 {
+            // Under --lock-timeout a statement runs in a savepoint too, so that one that gave
+            // up waiting leaves the transaction able to run it again.
+            let sql = statements.first().copied().unwrap_or_default();
+            self.execute(&format!("SAVEPOINT {BATCH}"))
+                .map_err(|e| (0, e))?;
+            let result = self.execute(sql);
+            if result.is_err() {
+                self.intact = self
+                    .execute(&format!("ROLLBACK TO SAVEPOINT {BATCH}"))
+                    .is_ok();
+            }
+            let released = self.execute(&format!("RELEASE SAVEPOINT {BATCH}"));
+            return result.and(released).map_err(|e| (0, e));
         }
         self.execute(&format!("SAVEPOINT {BATCH}"))
             .map_err(|e| (0, e))?;
@@ -428,6 +482,7 @@ impl Batching for PgConnection {
             .execute(&format!("ROLLBACK TO SAVEPOINT {BATCH}"))
             .is_err()
         {
+            self.intact = false;
             // The savepoint is gone with the session or the transaction: nothing to replay in,
             // so the failure is the batch's, reported at its first statement.
             let error = self.fail(&sent, &text);

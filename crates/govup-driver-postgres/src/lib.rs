@@ -27,6 +27,7 @@
 //! statements (libpq's programs take settings, not statements, from their environment).
 
 mod backup;
+mod blockers;
 mod catalog;
 mod cells;
 mod connection;

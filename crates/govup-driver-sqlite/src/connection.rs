@@ -4,8 +4,8 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use govup_engine::{
-    execute_each, execute_in_transaction, Batching, Catalog, DbError, Dialect, Driver, Inspect,
-    Maintenance, Tx, Wait,
+    execute_each, execute_in_transaction, Batching, Catalog, Contention, DbError, Dialect, Driver,
+    Inspect, LockWait, Maintenance, Tx, Wait,
 };
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
@@ -247,6 +247,22 @@ impl Driver for SqliteConnection {
 
     fn maintenance(&mut self) -> Option<&mut dyn Maintenance> {
         Some(self)
+    }
+
+    fn contention(&mut self) -> Option<&mut dyn Contention> {
+        Some(self)
+    }
+}
+
+impl Contention for SqliteConnection {
+    /// Nothing to set: the upgrade's lock is the write transaction itself, so its statements
+    /// never wait for another writer.
+    fn set_lock_timeout(&mut self, _timeout: std::time::Duration) -> Result<(), DbError> {
+        Ok(())
+    }
+
+    fn lock_wait(&mut self, _error: &DbError, _statement: &str) -> Option<LockWait> {
+        None
     }
 }
 

@@ -160,6 +160,9 @@ impl<'c> Locked<'c> {
                 ));
                 conn.driver.lock(Wait::Block).map_err(|e| fail(e, conn))?;
             }
+            for note in conn.driver.lock_notes() {
+                observer.note(&note);
+            }
             locked.held.push(i);
         }
         Ok(locked)

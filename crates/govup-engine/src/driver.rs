@@ -38,6 +38,16 @@ impl DbError {
     }
 }
 
+/// A statement that gave up waiting for a lock, from [`Contention::lock_wait`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LockWait {
+    /// The statement did nothing and the transaction is as it was before it: it may run again.
+    pub retryable: bool,
+    /// The sessions it waited for, each described in one line (pid, user, application, how
+    /// long its transaction has been open), as far as the driver could tell.
+    pub blockers: Vec<String>,
+}
+
 /// Whether [`Driver::lock`] may wait for another session that holds the upgrade lock.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Wait {
@@ -118,6 +128,12 @@ pub trait Driver {
         None
     }
 
+    /// Lock timeouts and cluster-wide locks, where this driver has them. None: `--lock-timeout`
+    /// is refused, and the lock is the plain one that dies with the session.
+    fn contention(&mut self) -> Option<&mut dyn Contention> {
+        None
+    }
+
     /// Waiting for replicas, where this driver can. None: `--wait-replicas` is refused before
     /// anything is written.
     fn replication(&mut self) -> Option<&mut dyn Replication> {
@@ -144,6 +160,38 @@ pub trait Inspect {
     /// holds does the engine put several patches in one transaction on databases whose DDL
     /// commits on its own.
     fn rolls_back_rows(&mut self, schema: Option<&str>) -> Result<bool, DbError>;
+
+    /// Why `statement`, to run in `schema` (None: the default), must not run here at all (a
+    /// Galera cluster cannot replicate it), asked of every statement before anything is
+    /// written. Ok(None): nothing against it.
+    fn refuse_statement(
+        &mut self,
+        _schema: Option<&str>,
+        _statement: &str,
+    ) -> Result<Option<String>, DbError> {
+        Ok(None)
+    }
+}
+
+/// How statements wait for locks held by other sessions, and locks that outlive a session.
+pub trait Contention {
+    /// Makes every later statement of this session give up after waiting `timeout` for a lock,
+    /// with the database's own setting. Called outside any transaction, after the upgrade lock.
+    fn set_lock_timeout(&mut self, timeout: Duration) -> Result<(), DbError>;
+
+    /// Whether `error`, the failure of `statement`, was a lock wait that timed out; then whether
+    /// the statement may simply run again, and who it waited for. Asked right after the failure.
+    fn lock_wait(&mut self, error: &DbError, statement: &str) -> Option<LockWait>;
+
+    /// How long a cluster-wide lock whose holder stopped its heartbeat stands before it is taken
+    /// over (`--stale-lock-after`). Drivers whose lock dies with its session ignore it.
+    fn set_stale_lock_after(&mut self, _after: Duration) {}
+
+    /// What taking the lock did that the operator must be told (a stale lock taken over),
+    /// asked once the lock is held.
+    fn lock_notes(&mut self) -> Vec<String> {
+        vec![]
+    }
 }
 
 /// Speed hooks: the same effect as the plain way ([`execute_each`], [`execute_in_transaction`],
@@ -194,6 +242,47 @@ pub trait DriverExt: Driver {
     fn rolls_back_rows(&mut self, schema: Option<&str>) -> Result<bool, DbError> {
         self.inspect()
             .map_or(Ok(true), |i| i.rolls_back_rows(schema))
+    }
+
+    /// [`Inspect::refuse_statement`]; nothing against it without it.
+    fn refuse_statement(
+        &mut self,
+        schema: Option<&str>,
+        statement: &str,
+    ) -> Result<Option<String>, DbError> {
+        self.inspect()
+            .map_or(Ok(None), |i| i.refuse_statement(schema, statement))
+    }
+
+    /// [`Contention::set_lock_timeout`]; refused without it.
+    fn set_lock_timeout(&mut self, timeout: Duration) -> Result<(), DbError> {
+        let name = self.dialect().name();
+        match self.contention() {
+            Some(c) => c.set_lock_timeout(timeout),
+            None => Err(DbError::new(format!(
+                "--lock-timeout is not supported for {name} yet"
+            ))),
+        }
+    }
+
+    /// [`Contention::lock_wait`]; never a lock wait without it.
+    fn lock_wait(&mut self, error: &DbError, statement: &str) -> Option<LockWait> {
+        self.contention()
+            .and_then(|c| c.lock_wait(error, statement))
+    }
+
+    /// [`Contention::set_stale_lock_after`]; nothing to set without it.
+    fn set_stale_lock_after(&mut self, after: Duration) {
+        if let Some(c) = self.contention() {
+            c.set_stale_lock_after(after);
+        }
+    }
+
+    /// [`Contention::lock_notes`]; nothing to tell without it.
+    fn lock_notes(&mut self) -> Vec<String> {
+        self.contention()
+            .map(|c| c.lock_notes())
+            .unwrap_or_default()
     }
 
     /// [`Batching::copy_rows`]; false (INSERT them) without it.

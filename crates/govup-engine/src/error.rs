@@ -61,6 +61,13 @@ pub enum ApplyError {
         keyword: String,
         db: String,
     },
+    #[error("{path}:{line}: refused on {conn}: {reason}")]
+    Refused {
+        path: String,
+        line: u32,
+        conn: String,
+        reason: String,
+    },
     #[error("{path}:{line}: statement failed: {first_line}: {error}")]
     Statement {
         path: String,

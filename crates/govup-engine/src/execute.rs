@@ -209,6 +209,7 @@ fn write(
     backups: &mut Backups<'_>,
 ) -> Result<Vec<PatchReport>, ApplyError> {
     let mut done = Vec::new();
+    exec.set_lock_timeouts()?;
     exec.begin_if(exec.policy.whole())?;
     exec.ensure_history(plan.targets)?;
     let mut current_step: Option<usize> = None;

@@ -221,42 +221,53 @@ impl Executor<'_, '_> {
         let texts: Vec<&str> = statements.iter().map(|s| s.text.as_str()).collect();
         let mut shares = vec![Duration::ZERO; runs.len()];
         for chunk in batch::chunks(&texts) {
-            let conn = self.conns.for_target(&runs[0].target);
-            let clock = Instant::now();
-            let sent = conn.driver.execute_many(&texts[chunk.clone()]);
-            let elapsed = clock.elapsed();
-            let ran = match &sent {
-                Ok(()) => chunk.len(),
-                Err((i, _)) => *i,
-            };
-            // Statements sent together share the round trip's time evenly.
-            let share = elapsed / chunk.len() as u32;
-            for k in chunk.start..chunk.start + ran {
-                let (ri, _) = owners[k];
-                shares[ri] += share;
-                self.observer.statement_done(&event(
-                    &runs[ri],
-                    statements[k],
-                    elapsed,
-                    chunk.len(),
-                    None,
-                ));
-            }
-            if let Err((i, error)) = sent {
-                let (ri, si) = owners[chunk.start + i];
-                let failed = event(
-                    &runs[ri],
-                    statements[chunk.start + i],
-                    elapsed,
-                    chunk.len(),
-                    Some(&error.message),
-                );
-                self.observer.statement_done(&failed);
-                return Err(Failed {
-                    run: ri,
-                    statement: si,
-                    error,
-                });
+            let mut from = chunk.start;
+            let mut attempt = 0;
+            loop {
+                let part = from..chunk.end;
+                let conn = self.conns.for_target(&runs[0].target);
+                let clock = Instant::now();
+                let sent = conn.driver.execute_many(&texts[part.clone()]);
+                let elapsed = clock.elapsed();
+                let ran = match &sent {
+                    Ok(()) => part.len(),
+                    Err((i, _)) => *i,
+                };
+                // Statements sent together share the round trip's time evenly.
+                let share = elapsed / part.len() as u32;
+                for k in part.start..part.start + ran {
+                    let (ri, _) = owners[k];
+                    shares[ri] += share;
+                    self.observer.statement_done(&event(
+                        &runs[ri],
+                        statements[k],
+                        elapsed,
+                        part.len(),
+                        None,
+                    ));
+                }
+                if let Err((i, mut error)) = sent {
+                    let at = part.start + i;
+                    let (ri, si) = owners[at];
+                    if self.retry_lock_wait(&runs[ri], statements[at], &mut error, &mut attempt) {
+                        from = at;
+                        continue;
+                    }
+                    let failed = event(
+                        &runs[ri],
+                        statements[at],
+                        elapsed,
+                        part.len(),
+                        Some(&error.message),
+                    );
+                    self.observer.statement_done(&failed);
+                    return Err(Failed {
+                        run: ri,
+                        statement: si,
+                        error,
+                    });
+                }
+                break;
             }
         }
         Ok(shares)
@@ -475,10 +486,23 @@ impl Executor<'_, '_> {
             let mut batch: Vec<String> = rows.first_row.take().into_iter().collect();
             batch.push(stmt.text.clone());
             batch.push(rows.after(self, run, i, &clock));
-            let batch: Vec<&str> = batch.iter().map(String::as_str).collect();
-            let conn = self.conns.for_target(&run.target);
+            let mut batch: Vec<&str> = batch.iter().map(String::as_str).collect();
             let clock_stmt = Instant::now();
-            let sent = conn.driver.execute_in_transaction(&batch);
+            let mut attempt = 0;
+            let sent = loop {
+                let conn = self.conns.for_target(&run.target);
+                let Err(mut error) = conn.driver.execute_in_transaction(&batch) else {
+                    break Ok(());
+                };
+                if !self.retry_lock_wait(run, stmt, &mut error, &mut attempt) {
+                    break Err(error);
+                }
+                // Only a DDL statement is retried, and the server committed the rows before
+                // it (the first history row) before the DDL started waiting.
+                if batch.len() == 3 {
+                    batch.remove(0);
+                }
+            };
             let error = sent.as_ref().err().map(|e| e.message.as_str());
             self.observer
                 .statement_done(&event(run, stmt, clock_stmt.elapsed(), 1, error));
@@ -598,6 +622,73 @@ impl Progress {
         } else {
             table.update_sql(&row)
         }
+    }
+}
+
+impl Executor<'_, '_> {
+    /// Makes every connection's statements give up after `--lock-timeout`, before any
+    /// transaction begins (a setting made inside one would be rolled back with it).
+    pub(crate) fn set_lock_timeouts(&mut self) -> Result<(), ApplyError> {
+        let Some(lock) = self.opts.lock_timeout else {
+            return Ok(());
+        };
+        for conn in &mut self.conns.list {
+            conn.driver
+                .set_lock_timeout(lock.timeout)
+                .map_err(|error| ApplyError::Lock {
+                    conn: conn.driver.describe(),
+                    error,
+                })?;
+        }
+        Ok(())
+    }
+
+    /// After `stmt` of `run` failed with `error`: true when it gave up waiting for a lock, may
+    /// safely run again, and `--lock-retries` leaves it another attempt (then this has slept
+    /// the backoff: 1 s, doubling). False otherwise; a lock wait's `error` then names the
+    /// sessions it waited for.
+    fn retry_lock_wait(
+        &mut self,
+        run: &Run,
+        stmt: &Statement,
+        error: &mut DbError,
+        attempt: &mut u32,
+    ) -> bool {
+        let Some(lock) = self.opts.lock_timeout else {
+            return false;
+        };
+        let conn = self.conns.for_target(&run.target);
+        let Some(wait) = conn.driver.lock_wait(error, &stmt.text) else {
+            return false;
+        };
+        let blockers = if wait.blockers.is_empty() {
+            "sessions not identified".to_string()
+        } else {
+            wait.blockers.join("; ")
+        };
+        if wait.retryable && *attempt < lock.retries && !self.stopped() {
+            let backoff = Duration::from_secs(1u64 << (*attempt).min(16));
+            *attempt += 1;
+            self.observer.note(&format!(
+                "{}:{} gave up waiting {} ms for a lock (blocked by {blockers}); retry {} of {} in {} s",
+                run.path,
+                stmt.line,
+                lock.timeout.as_millis(),
+                *attempt,
+                lock.retries,
+                backoff.as_secs()
+            ));
+            std::thread::sleep(backoff);
+            return true;
+        }
+        let tries = *attempt + 1;
+        *error = DbError::new(format!(
+            "{}; gave up waiting for a lock after {tries} attempt{} of {} ms; blocked by {blockers}",
+            error.message,
+            if tries == 1 { "" } else { "s" },
+            lock.timeout.as_millis()
+        ));
+        false
     }
 }
 

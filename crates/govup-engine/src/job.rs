@@ -44,6 +44,16 @@ pub struct Options {
     /// Set (by a SIGINT or SIGTERM handler) to stop at the next safe point: before the next
     /// patch, or before the next statement where each statement commits on its own.
     pub stop: Option<Arc<AtomicBool>>,
+    /// `--lock-timeout` and `--lock-retries`; None leaves the database's own waits as they are.
+    pub lock_timeout: Option<LockTimeout>,
+}
+
+/// How long one statement may wait for a lock, and how often one that gave up runs again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LockTimeout {
+    pub timeout: Duration,
+    /// Retries after the first attempt, 1 s apart and doubling.
+    pub retries: u32,
 }
 
 /// `--backup DIR` and what goes with it.

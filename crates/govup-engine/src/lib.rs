@@ -53,12 +53,13 @@ pub use catalog::{diff, Catalog, Column, Constraint, Difference, Index, Sequence
 pub use connect_options::{ConnectOptions, PasswordLookup, Secret};
 pub use connections::{Conn, Connections, Connector, Locked};
 pub use driver::{
-    execute_each, execute_in_transaction, first_word_is, script, Batching, Capabilities, DbError,
-    Dialect, Driver, DriverExt, Inspect, Replicas, Replication, SplitError, Statement, Tx, Wait,
+    execute_each, execute_in_transaction, first_word_is, script, Batching, Capabilities,
+    Contention, DbError, Dialect, Driver, DriverExt, Inspect, LockWait, Replicas, Replication,
+    SplitError, Statement, Tx, Wait,
 };
 pub use error::ApplyError;
 pub use events::{Observer, Outcome, PatchReport, PlannedStatement, Silent, StatementEvent};
-pub use job::{BackupOptions, Job, Options, Report, Start, TxMode};
+pub use job::{BackupOptions, Job, LockTimeout, Options, Report, Start, TxMode};
 pub use maintenance::{IdleScratch, Maintenance, MaxLen, ScratchForm, ScratchKind, ScratchName};
 pub use origin::{unknown_why, Source};
 pub use rehearse::{rehearse, Rehearsal};

@@ -2,7 +2,7 @@
 //! every refusal made, and the transaction policy decided. Nothing is written before this stage
 //! has succeeded.
 
-use crate::driver::{Dialect, Statement};
+use crate::driver::{Dialect, DriverExt, Statement};
 use crate::error::ApplyError;
 use crate::events::{Outcome, PatchReport};
 use crate::history::{Kind, Row, Status};
@@ -122,6 +122,7 @@ impl<'c> Started<'c> {
         if policy.transactional() {
             refuse_transaction_control(&runs, dialect, job)?;
         }
+        refuse_statements(&mut session, &runs)?;
         let statements = runs.iter().map(|r| r.pending().len()).sum();
         Ok(Prepared {
             session,
@@ -301,6 +302,34 @@ fn resume_at(
         });
     }
     Ok(done.min(statements.len()))
+}
+
+/// Refuses, before anything is written, a statement its database says it must not run (what a
+/// Galera cluster cannot replicate).
+fn refuse_statements(session: &mut Session<'_>, runs: &[Run]) -> Result<(), ApplyError> {
+    for run in runs {
+        let conn = session.conns().for_target(&run.target);
+        let schema = run.target.schema.as_deref();
+        for stmt in run.pending() {
+            let reason = conn
+                .driver
+                .refuse_statement(schema, &stmt.text)
+                .map_err(|error| ApplyError::Catalog {
+                    conn: conn.driver.describe(),
+                    schema: crate::error::schema_words(schema),
+                    error,
+                })?;
+            if let Some(reason) = reason {
+                return Err(ApplyError::Refused {
+                    path: run.path.clone(),
+                    line: stmt.line,
+                    conn: conn.driver.describe(),
+                    reason,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Refuses, before anything is written, a patch that would end or start a transaction inside

@@ -32,6 +32,9 @@ pub struct SchemaMap {
     pub password_files: BTreeMap<Role, PathBuf>,
     /// `[session] sql`: statements run on every connection, before anything else.
     pub session_sql: Vec<String>,
+    /// `lock_timeout = "1s"`: as written; the binary parses durations.
+    pub lock_timeout: Option<String>,
+    pub lock_retries: Option<u32>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +64,8 @@ struct RawMap {
     dir: Option<String>,
     password_file: Option<String>,
     session: Option<RawSession>,
+    lock_timeout: Option<String>,
+    lock_retries: Option<u32>,
 }
 
 #[derive(Deserialize)]
@@ -130,6 +135,8 @@ impl SchemaMap {
                 .as_deref()
                 .map(|p| beside(p, "password_file"))
                 .transpose()?,
+            lock_timeout: raw.lock_timeout,
+            lock_retries: raw.lock_retries,
             ..SchemaMap::default()
         };
         if map.password_file.is_some() && map.url.is_none() {

@@ -1,7 +1,9 @@
 //! The text side of MySQL/MariaDB: quoting, the history table and capabilities.
 
+mod replication;
 mod split;
 
+pub use replication::{delete_target, engine_named};
 pub use split::split;
 
 use crate::history;

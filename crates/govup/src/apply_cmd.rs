@@ -8,20 +8,29 @@ use crate::progress::Progress;
 use crate::step_log::{StepLog, Tee};
 use crate::{connect, target, tree_input};
 use govup_engine::{
-    apply, ApplyError, BackupOptions, Connections, Job, Options, Outcome, PatchReport, Report,
-    Source, Start, TxMode,
+    apply, ApplyError, BackupOptions, Connections, DriverExt, Job, LockTimeout, Options, Outcome,
+    PatchReport, Report, Source, Start, TxMode,
 };
 use serde::Serialize;
 
 pub fn run(args: &ApplyArgs) -> anyhow::Result<()> {
     let setup = Setup::new(args)?;
     let job = setup.job(args);
-    let opts = options(args);
-    let mut connector = setup.access.connector(if args.dry_run {
+    let mut opts = options(args);
+    opts.lock_timeout = lock_timeout(args, &setup.inst.map)?;
+    let mut plain = setup.access.connector(if args.dry_run {
         connect::Kind::ReadOnly
     } else {
         connect::Kind::Create
     });
+    let stale_lock_after = args.stale_lock_after;
+    let mut connector = |url: &str| {
+        let mut driver = plain(url)?;
+        if let Some(after) = stale_lock_after {
+            driver.set_stale_lock_after(after);
+        }
+        Ok(driver)
+    };
     let json = matches!(args.format, OutputFormat::Json);
     let mut observer = observer(args, json || args.dry_run)?;
     let wait_replicas = args.wait_replicas.filter(|_| !args.dry_run);
@@ -190,7 +199,41 @@ pub fn options(args: &ApplyArgs) -> Options {
         }),
         // A dry run writes nothing: an interrupt may end it at once.
         stop: (!args.dry_run).then(crate::signals::install),
+        lock_timeout: None,
     }
+}
+
+/// `--lock-timeout` and `--lock-retries`, else the map's `lock_timeout` and `lock_retries`.
+pub fn lock_timeout(
+    args: &ApplyArgs,
+    map: &govup_schema_map::SchemaMap,
+) -> Result<Option<LockTimeout>, Failure> {
+    let from_map = match &map.lock_timeout {
+        Some(text) => Some(crate::duration::parse(text).map_err(|e| {
+            let path = map
+                .source
+                .as_deref()
+                .unwrap_or(std::path::Path::new("map.toml"));
+            Failure::usage(format_args!(
+                "schema map `{}` is invalid: lock_timeout: {e}",
+                path.display()
+            ))
+        })?),
+        None => None,
+    };
+    let retries = args.lock_retries.or(map.lock_retries);
+    Ok(match args.lock_timeout.or(from_map) {
+        Some(timeout) => Some(LockTimeout {
+            timeout,
+            retries: retries.unwrap_or(3),
+        }),
+        None if retries.is_some() => {
+            return Err(Failure::usage(
+                "--lock-retries (or lock_retries) needs --lock-timeout (or lock_timeout)",
+            ))
+        }
+        None => None,
+    })
 }
 
 /// Progress on the terminal, and per-step logs when `--log-dir` asks for them.

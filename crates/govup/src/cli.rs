@@ -190,6 +190,19 @@ pub struct ApplyArgs {
     /// has replayed it (PostgreSQL)
     #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse)]
     pub wait_replicas: Option<std::time::Duration>,
+    /// Each statement gives up after waiting DURATION for a lock (PostgreSQL lock_timeout,
+    /// MySQL lock_wait_timeout and innodb_lock_wait_timeout, Oracle DDL_LOCK_TIMEOUT), so that
+    /// DDL never queues live traffic behind it for longer
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse)]
+    pub lock_timeout: Option<std::time::Duration>,
+    /// With --lock-timeout: how often a statement that gave up runs again where that is safe,
+    /// 1 s apart and doubling [default: 3]
+    #[arg(long, value_name = "N")]
+    pub lock_retries: Option<u32>,
+    /// On a Galera cluster: take over the cluster-wide lock of a govup whose heartbeat has
+    /// stood still this long (a killed process, a lost node) [default: 60s]
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse)]
+    pub stale_lock_after: Option<std::time::Duration>,
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
     #[command(flatten)]

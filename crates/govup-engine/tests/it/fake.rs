@@ -59,6 +59,7 @@ impl<'a> Run<'a> {
             govup_version: "test".into(),
             backup: self.backup.clone(),
             stop: None,
+            lock_timeout: None,
         }
     }
 

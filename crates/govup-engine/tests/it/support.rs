@@ -87,6 +87,7 @@ impl Db {
             govup_version: "test".into(),
             backup: None,
             stop: None,
+            lock_timeout: None,
         };
         let mut conns = Connections::from_drivers(self.connect(), vec![]);
         apply(&job, &mut conns, &opts, &mut Silent)

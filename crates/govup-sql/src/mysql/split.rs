@@ -8,7 +8,7 @@ use crate::{SplitError, Statement};
 
 /// What MySQL's text looks like to the lexer. A `DELIMITER` may be any text, so it is looked for
 /// before every token and inside every word.
-struct Text;
+pub(super) struct Text;
 
 impl Syntax for Text {
     const HASH_COMMENTS: bool = true;
