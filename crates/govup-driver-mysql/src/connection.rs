@@ -72,6 +72,7 @@ impl MySqlConnection {
             stale_after: galera::STALE_AFTER,
             notes: Vec::new(),
         };
+        opened.refuse_galera_session_settings()?;
         for sql in opened.url.session_sql.clone() {
             opened.rows(&sql).map_err(|e| {
                 let failed = govup_engine::connect_options::session_error(&sql, &e.message);
@@ -79,6 +80,30 @@ impl MySqlConnection {
             })?;
         }
         Ok(opened)
+    }
+
+    /// On a Galera node, a session value of a setting that changes how DDL applies reaches
+    /// only this node: the others apply the replicated DDL with their own global value, and a
+    /// node whose result differs is voted out of the cluster. Refused before anything runs.
+    fn refuse_galera_session_settings(&mut self) -> Result<(), DbError> {
+        let settings: Vec<String> = self
+            .url
+            .session_sql
+            .iter()
+            .filter_map(|sql| govup_sql::mysql::ddl_session_setting(sql))
+            .collect();
+        let Some(name) = settings.first() else {
+            return Ok(());
+        };
+        if !self.is_galera()? {
+            return Ok(());
+        }
+        Err(DbError::new(format!(
+            "refused on {}: session setting {name} would apply only to this Galera node's DDL, \
+             while the other nodes apply it with their global value; set {name} in every \
+             node's configuration ([mysqld] {name}=...) instead of in [session] or --session-sql",
+            self.url.describe()
+        )))
     }
 
     pub(crate) fn url(&self) -> &ConnectUrl {

@@ -3,7 +3,7 @@
 mod replication;
 mod split;
 
-pub use replication::{delete_target, engine_named};
+pub use replication::{ddl_session_setting, delete_target, engine_named};
 pub use split::split;
 
 use crate::history;

@@ -85,9 +85,81 @@ pub fn delete_target(statement: &str) -> Option<(Option<String>, String)> {
     Some((db, table))
 }
 
+/// Server variables whose session value changes how this node applies DDL, while every other
+/// node of a Galera cluster applies the same replicated DDL with its own global value.
+const DDL_SETTINGS: [&str; 10] = [
+    "innodb_strict_mode",
+    "sql_mode",
+    "default_storage_engine",
+    "storage_engine",
+    "innodb_default_row_format",
+    "foreign_key_checks",
+    "unique_checks",
+    "explicit_defaults_for_timestamp",
+    "alter_algorithm",
+    "wsrep_osu_method",
+];
+
+/// The variable a `SET` statement gives a session value that changes how DDL applies on this
+/// node only (`SET SESSION innodb_strict_mode=OFF`, `SET @@sql_mode = ...`), lower-case.
+pub fn ddl_session_setting(statement: &str) -> Option<String> {
+    let tokens = tokens(statement);
+    let (first, text) = tokens.first()?;
+    if first.kind != Kind::Word || !text.eq_ignore_ascii_case("SET") {
+        return None;
+    }
+    // Each assignment's name is the word before its `=` (or `:=`); a word right after a single
+    // `@` is a user variable, and `@@x`, `@@session.x` name the session's own.
+    let mut previous: Option<String> = None;
+    for (i, (token, text)) in tokens.iter().enumerate().skip(1) {
+        if *text == "=" {
+            if let Some(name) = previous.take() {
+                let name = name.to_ascii_lowercase();
+                if DDL_SETTINGS.contains(&name.as_str()) {
+                    return Some(name);
+                }
+            }
+            continue;
+        }
+        if *text == ":" {
+            // The first half of `:=`: the name before it stands.
+            continue;
+        }
+        let at = |back: usize| i >= back && tokens[i - back].1 == "@";
+        let user_variable = at(1) && !at(2);
+        previous = name_of(token, text).filter(|_| !user_variable);
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn session_settings_that_change_ddl() {
+        for (sql, name) in [
+            (
+                "SET SESSION innodb_strict_mode=OFF",
+                Some("innodb_strict_mode"),
+            ),
+            ("set innodb_strict_mode = 0", Some("innodb_strict_mode")),
+            ("SET @@session.sql_mode = ''", Some("sql_mode")),
+            ("SET @@sql_mode = 'ANSI'", Some("sql_mode")),
+            ("SET LOCAL foreign_key_checks=0", Some("foreign_key_checks")),
+            (
+                "SET names utf8mb4, SESSION unique_checks = 0",
+                Some("unique_checks"),
+            ),
+            ("SET SESSION unique_checks := 0", Some("unique_checks")),
+            ("SET SESSION wait_timeout = 600", None),
+            ("SET NAMES utf8mb4", None),
+            ("SELECT 'SET innodb_strict_mode=OFF'", None),
+            ("SET @innodb_strict_mode = 1", None),
+        ] {
+            assert_eq!(ddl_session_setting(sql).as_deref(), name, "{sql}");
+        }
+    }
 
     #[test]
     fn engines_named_by_table_statements() {

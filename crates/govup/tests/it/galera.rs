@@ -398,3 +398,40 @@ fn a_govup_whose_lock_was_taken_over_stops() {
         ["other:1:1".to_string()]
     );
 }
+
+#[test]
+fn a_session_setting_that_changes_ddl_is_refused_on_a_galera_node() {
+    let _cluster = one_at_a_time();
+    let Some(db) = ClusterDb::new("galera_session") else {
+        return;
+    };
+    let tree = tree("galera_session_tree", 1, 0.0);
+    let out = apply(
+        &tree,
+        &db.urls[0],
+        "1.0.1",
+        &["--session-sql", "SET SESSION innodb_strict_mode=OFF"],
+    )
+    .output()
+    .unwrap();
+    assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "session setting innodb_strict_mode would apply only to this Galera node's DDL"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let written = "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name IN ('govup_history', 'govup_lock', 't0')";
+    assert!(db.rows(0, written).is_empty());
+    // A setting that does not change DDL is not refused.
+    let out = apply(
+        &tree,
+        &db.urls[0],
+        "1.0.1",
+        &["--session-sql", "SET SESSION wait_timeout = 600"],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
