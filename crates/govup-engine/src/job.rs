@@ -29,6 +29,10 @@ pub enum Start {
     Given(Version),
     /// govup's history, else GovWay's `db_info`.
     Auto,
+    /// As `Auto`, and this version where neither says one (a database govup has never touched,
+    /// such as a new empty one): a fleet's re-run then continues each installation from its own
+    /// history whatever its inventory says.
+    Fallback(Version),
 }
 
 #[derive(Clone, Debug)]

@@ -78,11 +78,15 @@ impl<'c> Session<'c> {
     pub fn start(self, given: &Start) -> Result<Started<'c>, ApplyError> {
         let (from, source) = match given {
             Start::Given(v) => (v.clone(), Source::Given),
-            Start::Auto => {
+            Start::Auto | Start::Fallback(_) => {
                 let histories = &self.histories;
                 let found =
                     origin::detect(self.locked.conns, &self.targets, |t| &histories.of(t).rows)?;
-                found.ok_or_else(|| {
+                let fallback = match given {
+                    Start::Fallback(v) => Some((v.clone(), Source::Given)),
+                    _ => None,
+                };
+                found.or(fallback).ok_or_else(|| {
                     let conns = &self.locked.conns;
                     let first = self.targets.first().map_or(0, |t| conns.index_of(t));
                     let describe = conns.list[first].driver.describe();
