@@ -85,6 +85,9 @@ pub enum Command {
     /// Write the man pages, govup.1 and one per verb, into a directory
     #[command(after_help = crate::man_cmd::EXAMPLES)]
     Man(crate::man_cmd::ManArgs),
+    /// Upgrade many installations from one inventory: canaries, parallel jobs, shards, one report
+    #[command(after_help = crate::fleet_cmd::EXAMPLES)]
+    Fleet(crate::fleet_cmd::FleetArgs),
 }
 
 #[derive(Args, Debug)]

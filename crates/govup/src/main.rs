@@ -22,6 +22,7 @@ mod connect;
 mod drift;
 mod duration;
 mod failure;
+mod fleet_cmd;
 mod graph_cmd;
 mod history_cmd;
 mod impact_cmd;
@@ -62,6 +63,7 @@ fn main() -> ExitCode {
         cli::Command::Lint(args) => lint_cmd::run(&args),
         cli::Command::Completions(args) => completions_cmd::run(&args),
         cli::Command::Man(args) => man_cmd::run(&args),
+        cli::Command::Fleet(args) => fleet_cmd::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

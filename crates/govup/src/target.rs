@@ -10,7 +10,7 @@ use std::path::PathBuf;
 pub use govup_schema_map::Installation;
 
 /// What the binary knows of URLs: the schemes of the drivers it links, and their URL checks.
-fn rules<T>(then: impl FnOnce(&UrlRules<'_>) -> T) -> T {
+pub fn rules<T>(then: impl FnOnce(&UrlRules<'_>) -> T) -> T {
     let type_of =
         |url: &str| DbType::of_url(url).filter(|db| connect::DRIVERS.iter().any(|d| d.db == *db));
     let check = |url: &str| connect::check(url).map_err(|e| e.message);

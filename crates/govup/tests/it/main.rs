@@ -7,6 +7,7 @@ mod audit;
 mod configure;
 mod corpus;
 mod exit_codes;
+mod fleet;
 mod galera;
 mod generated_docs;
 mod graph;
