@@ -44,7 +44,7 @@ fn run() -> Result<()> {
         },
         Some("dist") => dist::run(&args[1..]),
         _ => bail!(
-            "usage: cargo xtask test | cargo xtask bench [plan] [scale] [apply] [peers] | cargo xtask services up|down | cargo xtask dist [--bin PATH] [--out DIR] [--check]"
+            "usage: cargo xtask test | cargo xtask bench [plan] [scale] [apply] [peers] [fleet] | cargo xtask services up|down | cargo xtask dist [--bin PATH] [--out DIR] [--check]"
         ),
     }
 }
