@@ -306,6 +306,8 @@ fn the_table_report_and_per_installation_backups() {
     let backups = inventory.parent().unwrap().join("backups");
     let inv = inventory.display().to_string();
     let b = backups.display().to_string();
+    let logs = inventory.parent().unwrap().join("logs");
+    let l = logs.display().to_string();
     let run = govup(&[
         "fleet",
         "apply",
@@ -315,6 +317,8 @@ fn the_table_report_and_per_installation_backups() {
         "3",
         "--backup",
         &b,
+        "--log-dir",
+        &l,
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
@@ -334,6 +338,8 @@ fn the_table_report_and_per_installation_backups() {
             .unwrap_or_else(|e| panic!("{name}: {e}"))
             .count();
         assert!(taken > 0, "{name} has its own backup");
+        let logged = std::fs::read_dir(logs.join(name)).unwrap().count();
+        assert_eq!(logged, 7, "{name} has one log per step");
     }
     // One line per installation start and finish, not per patch.
     assert_eq!(
