@@ -78,6 +78,32 @@ fn auto_start_reads_db_info_when_there_is_no_history() {
 }
 
 #[test]
+fn a_fallback_start_is_used_only_where_nothing_says_a_version() {
+    let db = Db::fresh("fallback");
+    let tree = tree_path("sql-samples");
+    let first = db
+        .apply(&tree, Some("else 1.0.0"), "1.0.2", TxMode::All, false)
+        .unwrap();
+    assert_eq!(
+        (first.source, first.from.to_string()),
+        (Source::Given, "1.0.0".into())
+    );
+    // The history now says 1.0.2: the fallback is ignored, nothing runs twice.
+    let again = db
+        .apply(&tree, Some("else 1.0.0"), "1.0.3", TxMode::All, false)
+        .unwrap();
+    assert_eq!(
+        (again.source, again.from.to_string()),
+        (Source::History, "1.0.2".into())
+    );
+    assert_eq!(again.plan.steps.len(), 1);
+    assert!(again
+        .patches
+        .iter()
+        .all(|p| matches!(p.outcome, Outcome::Applied { .. })));
+}
+
+#[test]
 fn auto_start_without_any_version_asks_for_from() {
     let db = Db::fresh("nostart");
     let err = db

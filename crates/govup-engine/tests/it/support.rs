@@ -66,8 +66,10 @@ impl Db {
         assert!(scanned.errors().next().is_none(), "{:?}", scanned.findings);
         let graph = VersionGraph::build(&scanned);
         let map = SchemaMap::single();
-        let start = match from {
-            Some(v) => Start::Given(v.parse().unwrap()),
+        // `else 1.0.0`: the history or db_info, else 1.0.0 (a fleet's start).
+        let start = match from.map(|v| (v, v.strip_prefix("else "))) {
+            Some((_, Some(fallback))) => Start::Fallback(fallback.parse().unwrap()),
+            Some((v, None)) => Start::Given(v.parse().unwrap()),
             None => Start::Auto,
         };
         let to: Version = to.parse().unwrap();
