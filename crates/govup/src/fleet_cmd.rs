@@ -1,6 +1,7 @@
 //! `govup fleet apply|status`: many installations from one inventory. The inventory, the share,
 //! the schedule and the report are `govup_fleet`'s; this module parses, calls and renders.
 
+use crate::access::{Access, AccessArgs};
 use crate::cli::{OutputFormat, TxArg};
 use crate::failure::Failure;
 use crate::step_log::StepLog;
@@ -32,6 +33,17 @@ pub enum FleetCommand {
     Apply(FleetApplyArgs),
     /// Show the version of every installation of the inventory and the steps pending
     Status(FleetStatusArgs),
+}
+
+impl FleetArgs {
+    /// Whether JSON was asked for: a failure is then a JSON object too.
+    pub fn json(&self) -> bool {
+        let format = match &self.command {
+            FleetCommand::Apply(a) => a.format,
+            FleetCommand::Status(a) => a.format,
+        };
+        matches!(format, OutputFormat::Json)
+    }
 }
 
 #[derive(Args, Debug)]
@@ -79,6 +91,8 @@ pub struct FleetApplyArgs {
     pub format: OutputFormat,
     #[command(flatten)]
     pub read: TreeReadArgs,
+    #[command(flatten)]
+    pub access: AccessArgs,
 }
 
 #[derive(Args, Debug)]
@@ -94,6 +108,8 @@ pub struct FleetStatusArgs {
     pub format: OutputFormat,
     #[command(flatten)]
     pub read: TreeReadArgs,
+    #[command(flatten)]
+    pub access: AccessArgs,
 }
 
 pub fn run(args: &FleetArgs) -> anyhow::Result<()> {
@@ -109,6 +125,7 @@ fn load(
     shard: Shard,
     to: Option<&ToSpec>,
     read: &TreeReadArgs,
+    access: &AccessArgs,
 ) -> Result<(Inventory, Prepared), Failure> {
     let inv = Inventory::load(path).map_err(Failure::usage)?;
     let how = ReadOptions {
@@ -117,11 +134,30 @@ fn load(
     };
     let prepared = target::rules(|rules| prepare(&inv, shard, to, &how, rules))
         .map_err(|e| Failure::usage(&e).with_details(e.details()))?;
+    // Every password file an installation's map names is read now: one that cannot be is bad
+    // input before anything runs, not a failure halfway through the fleet.
+    for r in &prepared.members {
+        Access::new(access, Some(&r.inst.map)).map_err(|e| {
+            Failure::usage(format_args!(
+                "inventory `{}`:{}: installation `{}`: {}",
+                inv.path.display(),
+                r.member.line,
+                r.member.name,
+                e.headline
+            ))
+        })?;
+    }
     Ok((inv, prepared))
 }
 
 fn apply(args: &FleetApplyArgs) -> anyhow::Result<()> {
-    let (inv, prepared) = load(&args.inventory, args.shard, args.to.as_ref(), &args.read)?;
+    let (inv, prepared) = load(
+        &args.inventory,
+        args.shard,
+        args.to.as_ref(),
+        &args.read,
+        &args.access,
+    )?;
     if let Some(dir) = &args.log_dir {
         std::fs::create_dir_all(dir).map_err(|e| {
             Failure::usage(format_args!(
@@ -168,13 +204,17 @@ fn apply(args: &FleetApplyArgs) -> anyhow::Result<()> {
                 .log_dir
                 .as_ref()
                 .and_then(|dir| StepLog::create(&dir.join(&r.member.name)).ok());
-            let entry = apply_one(
-                r,
-                &prepared.trees[r.tree],
-                &opts,
-                &mut connect::connect,
-                &mut log,
-            );
+            // Its own passwords and session statements: those of its map, then the flags'.
+            let entry = match Access::new(&args.access, Some(&r.inst.map)) {
+                Ok(access) => apply_one(
+                    r,
+                    &prepared.trees[r.tree],
+                    &opts,
+                    &mut access.connector(connect::Kind::Create),
+                    &mut log,
+                ),
+                Err(e) => failed_before(r, &e.headline),
+            };
             errln!("{}", finish_line(&entry));
             entry
         },
@@ -193,13 +233,28 @@ fn apply(args: &FleetApplyArgs) -> anyhow::Result<()> {
     if report.succeeded() {
         return Ok(());
     }
-    Err(Failure::failed(format_args!(
+    let failure = Failure::failed(format_args!(
         "fleet: {} of {} installation(s) failed, {} not started",
         report.failed,
         report.installations.len(),
         report.not_started
-    ))
+    ));
+    // The govup-fleet/1 document on stdout already holds every error.
+    Err(match args.format {
+        OutputFormat::Json => failure.json_printed(),
+        OutputFormat::Table => failure,
+    }
     .into())
+}
+
+/// An installation that failed before it could connect.
+fn failed_before(r: &govup_fleet::Resolved, why: &str) -> Entry {
+    Entry {
+        result: FleetResult::Failed,
+        duration_ms: Some(0),
+        error: Some(govup_engine::url::redact(why)),
+        ..not_started(r)
+    }
 }
 
 fn finish_line(e: &Entry) -> String {
@@ -286,7 +341,13 @@ struct StatusReport<'a> {
 
 fn fleet_status(args: &FleetStatusArgs) -> anyhow::Result<()> {
     let latest = ToSpec::Latest;
-    let (inv, prepared) = load(&args.inventory, args.shard, Some(&latest), &args.read)?;
+    let (inv, prepared) = load(
+        &args.inventory,
+        args.shard,
+        Some(&latest),
+        &args.read,
+        &args.access,
+    )?;
     let schedule = Schedule {
         jobs: usize::from(args.jobs),
         canary: 0,
@@ -306,8 +367,19 @@ fn fleet_status(args: &FleetStatusArgs) -> anyhow::Result<()> {
                 unfinished: 0,
                 error: None,
             };
-            let found = Connections::open(&r.inst.url, &r.inst.map, &mut connect::connect_existing)
-                .and_then(|mut conns| status(&mut conns, &r.inst.map));
+            let access = match Access::new(&args.access, Some(&r.inst.map)) {
+                Ok(access) => access,
+                Err(e) => {
+                    entry.error = Some(govup_engine::url::redact(&e.headline));
+                    return entry;
+                }
+            };
+            let found = Connections::open(
+                &r.inst.url,
+                &r.inst.map,
+                &mut access.connector(connect::Kind::Existing),
+            )
+            .and_then(|mut conns| status(&mut conns, &r.inst.map));
             match found {
                 Ok(st) => {
                     entry.unfinished = st.unfinished.len();
@@ -368,10 +440,14 @@ fn fleet_status(args: &FleetStatusArgs) -> anyhow::Result<()> {
     }
     let unreadable = entries.iter().filter(|e| e.error.is_some()).count();
     if unreadable > 0 {
-        return Err(Failure::failed(format_args!(
+        let failure = Failure::failed(format_args!(
             "fleet: {unreadable} of {} installation(s) could not be read",
             entries.len()
-        ))
+        ));
+        return Err(match args.format {
+            OutputFormat::Json => failure.json_printed(),
+            OutputFormat::Table => failure,
+        }
         .into());
     }
     Ok(())

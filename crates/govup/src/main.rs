@@ -82,6 +82,7 @@ fn wants_json(command: &cli::Command) -> bool {
         C::History(a) => matches!(a.format, Json),
         C::Repair(a) => matches!(a.format, Json),
         C::Lint(a) => matches!(a.format, lint_cmd::LintFormat::Json),
+        C::Fleet(a) => a.json(),
         C::Restore(_) | C::Graph(_) | C::Completions(_) | C::Man(_) => false,
     }
 }

@@ -442,6 +442,10 @@ fn an_unreachable_installation_fails_without_showing_its_password() {
         let run = govup(&["fleet", "apply", "--inventory", &inv, "--format", format]);
         assert_eq!(run.code, 1, "{}", run.stderr);
         assert!(run.stdout.contains("failed"), "{}", run.stdout);
+        if format == "json" {
+            // One document: the report, with no error object after it.
+            assert_eq!(report(&run)["failed"], 1);
+        }
         assert!(run.stdout.contains("u:***@127.0.0.1:1"), "{}", run.stdout);
         assert!(!(run.stdout.clone() + &run.stderr).contains("hunter2"));
     }
