@@ -208,6 +208,15 @@ pub fn lock_timeout(
     args: &ApplyArgs,
     map: &govup_schema_map::SchemaMap,
 ) -> Result<Option<LockTimeout>, Failure> {
+    lock_timeout_of(args.lock_timeout, args.lock_retries, map)
+}
+
+/// [`lock_timeout`] from the flags' values (`fleet apply` has the same two flags).
+pub fn lock_timeout_of(
+    timeout: Option<std::time::Duration>,
+    lock_retries: Option<u32>,
+    map: &govup_schema_map::SchemaMap,
+) -> Result<Option<LockTimeout>, Failure> {
     let from_map = match &map.lock_timeout {
         Some(text) => Some(crate::duration::parse(text).map_err(|e| {
             let path = map
@@ -221,8 +230,8 @@ pub fn lock_timeout(
         })?),
         None => None,
     };
-    let retries = args.lock_retries.or(map.lock_retries);
-    Ok(match args.lock_timeout.or(from_map) {
+    let retries = lock_retries.or(map.lock_retries);
+    Ok(match timeout.or(from_map) {
         Some(timeout) => Some(LockTimeout {
             timeout,
             retries: retries.unwrap_or(3),

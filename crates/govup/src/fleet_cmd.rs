@@ -84,6 +84,13 @@ pub struct FleetApplyArgs {
     /// When an installation fails, restore its backup taken before its first write
     #[arg(long, requires = "backup")]
     pub restore_on_failure: bool,
+    /// As for `govup apply`: each statement gives up after waiting DURATION for a lock
+    /// (default: each installation's map's lock_timeout)
+    #[arg(long, value_name = "DURATION", value_parser = crate::duration::parse)]
+    pub lock_timeout: Option<std::time::Duration>,
+    /// With --lock-timeout: how often a statement that gave up runs again [default: 3]
+    #[arg(long, value_name = "N")]
+    pub lock_retries: Option<u32>,
     /// Write each installation's per-step logs into DIR/<name>/
     #[arg(long, value_name = "DIR")]
     pub log_dir: Option<PathBuf>,
@@ -183,7 +190,17 @@ fn apply(args: &FleetApplyArgs) -> anyhow::Result<()> {
             restore_on_failure: args.restore_on_failure,
         }),
         stop: Some(stop.clone()),
+        lock_timeout: None,
     };
+    // Each installation's own lock timeout (the flags, else its map's), checked before anything runs.
+    let mut lock_timeouts = Vec::with_capacity(prepared.members.len());
+    for r in &prepared.members {
+        lock_timeouts.push(crate::apply_cmd::lock_timeout_of(
+            args.lock_timeout,
+            args.lock_retries,
+            &r.inst.map,
+        )?);
+    }
     let schedule = Schedule {
         jobs: usize::from(args.jobs),
         canary: args.canary,
@@ -205,6 +222,10 @@ fn apply(args: &FleetApplyArgs) -> anyhow::Result<()> {
                 .as_ref()
                 .and_then(|dir| StepLog::create(&dir.join(&r.member.name)).ok());
             // Its own passwords and session statements: those of its map, then the flags'.
+            let opts = Options {
+                lock_timeout: lock_timeouts[i],
+                ..opts.clone()
+            };
             let entry = match Access::new(&args.access, Some(&r.inst.map)) {
                 Ok(access) => apply_one(
                     r,
