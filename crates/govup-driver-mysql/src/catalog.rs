@@ -12,11 +12,13 @@ use crate::connection::MySqlConnection;
 use crate::databases;
 use crate::DIALECT;
 
-const HISTORY: &str = "govup_history";
+/// govup's own tables: the history, and the Galera lock row's table. Neither is the product's.
+const OWN_TABLES: [&str; 2] = ["govup_history", crate::galera::TABLE];
 
 type Row = Vec<Option<String>>;
 
-/// The catalog of `schema` (None: the connection's default database), without `govup_history`.
+/// The catalog of `schema` (None: the connection's default database), without govup's own
+/// tables (`govup_history`, `govup_lock`).
 pub fn read(c: &mut MySqlConnection, schema: Option<&str>) -> Result<Catalog, DbError> {
     let database = databases::resolve(c, schema)?;
     databases::existing(c, &database)?;
@@ -29,7 +31,7 @@ pub fn read(c: &mut MySqlConnection, schema: Option<&str>) -> Result<Catalog, Db
         "SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = {db} AND table_type IN ('BASE TABLE', 'SYSTEM VERSIONED', 'SEQUENCE')"
     ))? {
         let name = text(&row, 0, "tables")?;
-        if name == HISTORY {
+        if OWN_TABLES.contains(&name.as_str()) {
             continue;
         }
         if text(&row, 1, "tables")? == "SEQUENCE" {

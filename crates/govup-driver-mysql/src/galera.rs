@@ -24,6 +24,9 @@ const HEARTBEAT: Duration = Duration::from_secs(2);
 /// How often a waiter looks at the row again.
 const POLL: Duration = Duration::from_millis(500);
 
+/// The table that holds the cluster-wide lock row.
+pub const TABLE: &str = "govup_lock";
+
 pub const CREATE_SQL: &str = "CREATE TABLE IF NOT EXISTS govup_lock (\
      lock_name VARCHAR(64) NOT NULL PRIMARY KEY, owner VARCHAR(255) NOT NULL, \
      host VARCHAR(255) NOT NULL, pid BIGINT NOT NULL, acquired_at DATETIME(6) NOT NULL, \

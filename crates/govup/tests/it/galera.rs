@@ -435,3 +435,94 @@ fn a_session_setting_that_changes_ddl_is_refused_on_a_galera_node() {
     .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
+
+/// Loads one of GovWay's fresh MySQL installs through node 1. The nodes' own configuration
+/// carries `innodb_strict_mode=OFF`, which GovWay's wide tables need on every node.
+fn load_govway(db: &ClusterDb, fresh: &std::path::Path, version: &str) {
+    let mut conn = db.node(0);
+    for file in ["schema.sql", "data.sql"] {
+        let path = fresh.join(version).join("mysql").join(file);
+        let text = std::fs::read_to_string(&path).unwrap();
+        for stmt in conn.dialect().split(&text).unwrap() {
+            conn.execute(&stmt.text)
+                .unwrap_or_else(|e| panic!("{}:{}: {e}", path.display(), stmt.line));
+        }
+    }
+}
+
+#[test]
+fn govway_3_3_17_to_3_4_3_verifies_on_every_node_as_on_one_server() {
+    let _cluster = one_at_a_time();
+    let Some(fresh) = govup_testkit::corpus("govway-fresh") else {
+        return;
+    };
+    let Some(tree) = govup_testkit::corpus("govway/resources/sql_upgrade") else {
+        return;
+    };
+    let (Some(db), Some(reference)) = (
+        ClusterDb::new("galera_govway"),
+        ClusterDb::new("galera_govway_ref"),
+    ) else {
+        return;
+    };
+    load_govway(&db, &fresh, "3.3.17");
+    load_govway(&reference, &fresh, "3.4.3");
+
+    // Upgraded through node 2, as an operator might: the other nodes apply what it replicates.
+    let tree = tree.display().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_govup"))
+        .args([
+            "apply",
+            "--dir",
+            &tree,
+            "--url",
+            &db.urls[1],
+            "--to",
+            "3.4.3",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let history = db.same_history_on(&[0, 1, 2]);
+    assert_eq!(
+        history.len(),
+        15,
+        "8 patches and 7 info-patches: {history:#?}"
+    );
+    assert!(history.iter().all(|row| row.contains(" | applied | ")));
+
+    // Each node's catalog equals a fresh 3.4.3 but for GovWay's own index difference, exactly
+    // as on a single server (apply_mysql's test of the same upgrade).
+    for n in 0..3 {
+        let verify = crate::support::govup(&[
+            "verify",
+            "--url",
+            &db.urls[n],
+            "--against",
+            &reference.urls[n],
+            "--format",
+            "json",
+        ]);
+        assert_eq!(verify.code, 1, "node {}: {}", n + 1, verify.stderr);
+        let doc: serde_json::Value = serde_json::from_str(&verify.stdout).unwrap();
+        assert_eq!(
+            doc["differences"],
+            serde_json::json!([
+                {
+                    "kind": "index",
+                    "object": "users_ricerche.index_users_ricerche_1",
+                    "left": "unique (id_utente, label)",
+                    "right": "unique (id_utente, label, modulo, modalita_ricerca)",
+                },
+                {
+                    "kind": "constraint",
+                    "object": "users_ricerche.index_users_ricerche_1",
+                    "left": "UNIQUE (id_utente, label)",
+                    "right": "UNIQUE (id_utente, label, modulo, modalita_ricerca)",
+                }
+            ]),
+            "node {}",
+            n + 1
+        );
+    }
+}
