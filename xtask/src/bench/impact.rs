@@ -134,7 +134,11 @@ impl Db {
             self.drop(db)?;
             measure::quiet(
                 tools::psql(&self.client, &self.server, "postgres")
-                    .args(["-c", &format!("CREATE DATABASE {db} TEMPLATE {base}")]),
+                    .args([
+                        "-c",
+                        // A file copy writes no WAL: the disk here is shared and small.
+                        &format!("CREATE DATABASE {db} TEMPLATE {base} STRATEGY FILE_COPY"),
+                    ]),
             )
         } else {
             self.install(db)
@@ -172,6 +176,10 @@ fn one_db(ctx: &Ctx, db: &Db, rounds: usize) -> Result<(Vec<Row>, String)> {
     let dialect = govup_sql::dialect_for(db.folder).context("no dialect")?;
     let name = format!("govup_impact_{}_{}", db.folder, std::process::id());
     let base = format!("{name}_base");
+    let free = free_gib()?;
+    if free < 2.5 {
+        bail!("only {free:.1} GiB free on the disk; the database needs about 2");
+    }
     if db.folder == "postgresql" {
         eprintln!("xtask: impact: installing {FROM} with 1,000,000 rows on {}", db.label);
         db.install(&base)?;
@@ -180,6 +188,10 @@ fn one_db(ctx: &Ctx, db: &Db, rounds: usize) -> Result<(Vec<Row>, String)> {
     let result = (|| -> Result<()> {
         for round in 0..rounds {
             eprintln!("xtask: impact: {} round {}/{rounds}", db.label, round + 1);
+            let free = free_gib()?;
+            if free < 2.0 {
+                bail!("only {free:.1} GiB free on the disk; a round needs about 2");
+            }
             db.round_copy(&base, &name)?;
             let planned = plan(ctx, &tree, &db.url(&name))?;
             if round == 0 {
@@ -219,6 +231,17 @@ fn one_db(ctx: &Ctx, db: &Db, rounds: usize) -> Result<(Vec<Row>, String)> {
     let _ = db.drop(&base);
     result?;
     Ok(report(db.label, rounds, &stmts))
+}
+
+/// Free space on the disk of the current directory, in GiB (`df`, to keep libc calls out).
+fn free_gib() -> Result<f64> {
+    let out = measure::output(Command::new("df").args(["-k", "--output=avail", "."]))?;
+    let kib: f64 = out
+        .lines()
+        .nth(1)
+        .and_then(|l| l.trim().parse().ok())
+        .context("df printed no free space")?;
+    Ok(kib / 1024.0 / 1024.0)
 }
 
 fn median_f(v: &[f64]) -> f64 {
