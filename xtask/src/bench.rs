@@ -5,7 +5,7 @@
 //!
 //! Environment:
 //! - `GOVUP_BENCH_ROUNDS`: rounds of every benchmark; `GOVUP_BENCH_ROUNDS_<NAME>` (`_PLAN`,
-//!   `_SCALE`, `_APPLY`, `_PEERS`, `_FLEET`, `_IMPACT`) for one of them, and `_SQITCH` for Sqitch (default 1: it
+//!   `_SCALE`, `_APPLY`, `_PEERS`, `_FLEET`, `_IMPACT`, `_IMPACT_MYSQL`) for one of them, and `_SQITCH` for Sqitch (default 1: it
 //!   takes minutes). Defaults keep the whole run to minutes.
 //! - `GOVUP_BENCH_APPLY`: the apply tree as STEPSxPATCHES (default `50x100`).
 //! - `GOVUP_BENCH_SIZES`: the scale trees' sizes in patches (default `1000,10000,100000`).
