@@ -195,6 +195,14 @@ fn one_db(ctx: &Ctx, db: &Db, rounds: usize) -> Result<(Vec<Row>, String)> {
             db.round_copy(&base, &name)?;
             let planned = plan(ctx, &tree, &db.url(&name))?;
             if round == 0 {
+                // The table form, for the README's sample: not measured, not committed.
+                let table = measure::output(
+                    Command::new(&ctx.govup)
+                        .args(["plan", "--impact", "--dir"])
+                        .arg(&tree)
+                        .args(["--url", &db.url(&name), "--from", FROM, "--to", TO]),
+                )?;
+                std::fs::write(ctx.work.join(format!("impact-{}.txt", db.folder)), table)?;
                 for (path, line, kind, _) in &planned {
                     let text = patch_text(&tree, path)?;
                     let split = dialect
