@@ -124,7 +124,11 @@ impl Db {
         } else {
             MY_ROWS
         };
-        let flag = if self.folder == "postgresql" { "-c" } else { "-e" };
+        let flag = if self.folder == "postgresql" {
+            "-c"
+        } else {
+            "-e"
+        };
         measure::quiet(self.cmd(db).args([flag, rows]))
     }
 
@@ -132,14 +136,11 @@ impl Db {
     fn round_copy(&self, base: &str, db: &str) -> Result<()> {
         if self.folder == "postgresql" {
             self.drop(db)?;
-            measure::quiet(
-                tools::psql(&self.client, &self.server, "postgres")
-                    .args([
-                        "-c",
-                        // A file copy writes no WAL: the disk here is shared and small.
-                        &format!("CREATE DATABASE {db} TEMPLATE {base} STRATEGY FILE_COPY"),
-                    ]),
-            )
+            measure::quiet(tools::psql(&self.client, &self.server, "postgres").args([
+                "-c",
+                // A file copy writes no WAL: the disk here is shared and small.
+                &format!("CREATE DATABASE {db} TEMPLATE {base} STRATEGY FILE_COPY"),
+            ]))
         } else {
             self.install(db)
         }
@@ -181,7 +182,10 @@ fn one_db(ctx: &Ctx, db: &Db, rounds: usize) -> Result<(Vec<Row>, String)> {
         bail!("only {free:.1} GiB free on the disk; the database needs about 2");
     }
     if db.folder == "postgresql" {
-        eprintln!("xtask: impact: installing {FROM} with 1,000,000 rows on {}", db.label);
+        eprintln!(
+            "xtask: impact: installing {FROM} with 1,000,000 rows on {}",
+            db.label
+        );
         db.install(&base)?;
     }
     let mut stmts: Vec<Stmt> = Vec::new();
@@ -224,7 +228,11 @@ fn one_db(ctx: &Ctx, db: &Db, rounds: usize) -> Result<(Vec<Row>, String)> {
             if planned.len() != stmts.len() {
                 bail!("round {round}: the plan changed its statements");
             }
-            let flag = if db.folder == "postgresql" { "-c" } else { "-e" };
+            let flag = if db.folder == "postgresql" {
+                "-c"
+            } else {
+                "-e"
+            };
             // The client's start and connection (about 0.1 s here under load) are not the
             // statement's: the fastest of five `SELECT 1` is taken off every time.
             let mut connect = Duration::MAX;
@@ -371,7 +379,10 @@ fn write_detail(text: &str) -> Result<()> {
     let block = format!("{BEGIN}\n\n{text}\n{END}");
     let new = match (old.find(BEGIN), old.find(END)) {
         (Some(b), Some(e)) if b < e => format!("{}{block}{}", &old[..b], &old[e + END.len()..]),
-        _ => format!("{}\n\n### Impact estimates, statement by statement\n\n{block}\n", old.trim_end()),
+        _ => format!(
+            "{}\n\n### Impact estimates, statement by statement\n\n{block}\n",
+            old.trim_end()
+        ),
     };
     std::fs::write(&doc, new)?;
     Ok(())
