@@ -439,3 +439,28 @@ fn render_table(report: &Report, impact: &ImpactReport) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod scan_tests {
+    use super::scans;
+    use govup_sql::impact::{classify, Flavor};
+
+    /// GovWay's `notifiche_eventi` type change ran ten times a 4-scan estimate on MariaDB: a
+    /// COPY is priced on its own, and a PostgreSQL rewrite keeps its 4.
+    #[test]
+    fn a_mysql_copy_costs_more_than_a_postgres_rewrite() {
+        let copy = classify(
+            Flavor::LINT_MYSQL,
+            "ALTER TABLE notifiche_eventi MODIFY COLUMN id_configurazione VARCHAR(4000)",
+        );
+        assert!(copy.lock.starts_with("COPY"), "{}", copy.lock);
+        assert_eq!(scans(&copy, "mysql"), 48.0);
+        let rewrite = classify(
+            Flavor::Postgres { major: 15 },
+            "ALTER TABLE t ALTER COLUMN c TYPE integer USING c::integer",
+        );
+        assert_eq!(scans(&rewrite, "postgresql"), 4.0);
+        let index = classify(Flavor::LINT_MYSQL, "CREATE INDEX i ON t (c)");
+        assert_eq!(scans(&index, "mysql"), 6.0);
+    }
+}
