@@ -89,59 +89,9 @@ pub fn repair(
     at: String,
     observer: &mut dyn Observer,
 ) -> Result<Repaired, RepairError> {
-    let locked = Locked::acquire(conns, observer)?;
-    let history_error = |conn: String, error| ApplyError::History { conn, error };
-    let mut found: Vec<(Target, Row)> = Vec::new();
-    for target in map.info_patch_targets() {
-        if req.schema.is_some() && target.schema.as_deref() != req.schema {
-            continue;
-        }
-        let conn = locked.conns.for_target(&target);
-        let table = Table::new(conn.driver.dialect(), target.schema.as_deref());
-        let rows = table
-            .read(conn.driver.as_mut())
-            .map_err(|e| history_error(conn.driver.describe(), e))?;
-        if let Some(row) = rows.into_iter().find(|r| r.patch_path == req.path) {
-            found.push((target, row));
-        }
-    }
-    let (target, before) = match found.len() {
-        0 => {
-            return Err(RepairError::NoRow {
-                path: req.path.to_string(),
-                schema: req.schema.map(str::to_string),
-            })
-        }
-        1 => found.remove(0),
-        _ => {
-            return Err(RepairError::SeveralRows {
-                path: req.path.to_string(),
-                schemas: found
-                    .iter()
-                    .map(|(t, _)| t.schema.clone().unwrap_or_else(|| "(default)".into()))
-                    .collect(),
-            })
-        }
-    };
-    let (status, sha256, done) = match (req.action, before.status) {
-        (RepairAction::MarkApplied, Status::Failed | Status::Partial | Status::Forgotten) => (
-            Status::Applied,
-            req.sha256.to_string(),
-            before.statements_total,
-        ),
-        (RepairAction::Forget, Status::Applied | Status::Failed | Status::Partial) => (
-            Status::Forgotten,
-            before.sha256.clone(),
-            before.statements_done,
-        ),
-        (action, status) => {
-            return Err(RepairError::WrongStatus {
-                path: req.path.to_string(),
-                status: status.as_str(),
-                action,
-            })
-        }
-    };
+    let mut locked = Locked::acquire(conns, observer)?;
+    let (target, before) = the_row(&mut locked, map, req)?;
+    let (status, sha256, done) = after(req, &before)?;
     let repair = Repair {
         at,
         by: req.by.to_string(),
@@ -166,7 +116,10 @@ pub fn repair(
             }
         }
     });
-    written.map_err(|e| history_error(conn.driver.describe(), e))?;
+    written.map_err(|error| ApplyError::History {
+        conn: conn.driver.describe(),
+        error,
+    })?;
     drop(locked);
     Ok(Repaired {
         target,
@@ -174,4 +127,65 @@ pub fn repair(
         status,
         repair,
     })
+}
+
+/// The one history row of `req.path` among the schemas the map writes to (or `req.schema`).
+fn the_row(
+    locked: &mut Locked<'_>,
+    map: &SchemaMap,
+    req: &Request<'_>,
+) -> Result<(Target, Row), RepairError> {
+    let mut found: Vec<(Target, Row)> = Vec::new();
+    for target in map.info_patch_targets() {
+        if req.schema.is_some() && target.schema.as_deref() != req.schema {
+            continue;
+        }
+        let conn = locked.conns.for_target(&target);
+        let table = Table::new(conn.driver.dialect(), target.schema.as_deref());
+        let rows = table
+            .read(conn.driver.as_mut())
+            .map_err(|error| ApplyError::History {
+                conn: conn.driver.describe(),
+                error,
+            })?;
+        if let Some(row) = rows.into_iter().find(|r| r.patch_path == req.path) {
+            found.push((target, row));
+        }
+    }
+    match found.len() {
+        0 => Err(RepairError::NoRow {
+            path: req.path.to_string(),
+            schema: req.schema.map(str::to_string),
+        }),
+        1 => Ok(found.remove(0)),
+        _ => Err(RepairError::SeveralRows {
+            path: req.path.to_string(),
+            schemas: found
+                .iter()
+                .map(|(t, _)| t.schema.clone().unwrap_or_else(|| "(default)".into()))
+                .collect(),
+        }),
+    }
+}
+
+/// The row's status, sha256 and statements done after the repair, or why the action does not
+/// apply to a row in its status.
+fn after(req: &Request<'_>, before: &Row) -> Result<(Status, String, i64), RepairError> {
+    match (req.action, before.status) {
+        (RepairAction::MarkApplied, Status::Failed | Status::Partial | Status::Forgotten) => Ok((
+            Status::Applied,
+            req.sha256.to_string(),
+            before.statements_total,
+        )),
+        (RepairAction::Forget, Status::Applied | Status::Failed | Status::Partial) => Ok((
+            Status::Forgotten,
+            before.sha256.clone(),
+            before.statements_done,
+        )),
+        (action, status) => Err(RepairError::WrongStatus {
+            path: req.path.to_string(),
+            status: status.as_str(),
+            action,
+        }),
+    }
 }
