@@ -448,6 +448,17 @@ fn row_change(t: &[Tok], lock: &str) -> Impact {
     Impact::new(Kind::RowChange, tables, lock, Blocks::None, rewrite)
 }
 
+/// A new table blocks no one; filled from a query (`CREATE TABLE ... AS SELECT`), it scans.
+fn new_table(sh: &Shape, from_query: bool) -> Impact {
+    let rewrite = if from_query {
+        Rewrite::Scan
+    } else {
+        Rewrite::None
+    };
+    let tables = sh.table.clone().into_iter().collect();
+    Impact::new(Kind::CreateTable, tables, "none", Blocks::None, rewrite)
+}
+
 /// `CREATE [UNIQUE|BITMAP|FULLTEXT|SPATIAL] INDEX [CONCURRENTLY|ONLINE..] [IF NOT EXISTS] name
 /// ON [ONLY] table`: the table and whether CONCURRENTLY was there.
 fn create_index(t: &[Tok]) -> Option<(String, bool)> {
@@ -777,17 +788,7 @@ fn postgres(major: u32, t: &[Tok]) -> Impact {
     let sh = shape(t);
     let mut impact = match sh.kind {
         Kind::RowChange => row_change(t, "ROW EXCLUSIVE"),
-        Kind::CreateTable => Impact::new(
-            Kind::CreateTable,
-            sh.table.clone().into_iter().collect(),
-            "none",
-            Blocks::None,
-            if has_word(t, "AS") && has_word(t, "SELECT") {
-                Rewrite::Scan
-            } else {
-                Rewrite::None
-            },
-        ),
+        Kind::CreateTable => new_table(&sh, has_word(t, "AS") && has_word(t, "SELECT")),
         Kind::CreateIndex => match create_index(t) {
             Some((table, true)) => Impact::new(
                 Kind::CreateIndex,
@@ -1002,17 +1003,7 @@ fn mysql(flavor: Flavor, t: &[Tok]) -> Impact {
     let sh = shape(t);
     let mut impact = match sh.kind {
         Kind::RowChange => row_change(t, "row locks"),
-        Kind::CreateTable => Impact::new(
-            Kind::CreateTable,
-            sh.table.clone().into_iter().collect(),
-            "none",
-            Blocks::None,
-            if has_word(t, "SELECT") {
-                Rewrite::Scan
-            } else {
-                Rewrite::None
-            },
-        ),
+        Kind::CreateTable => new_table(&sh, has_word(t, "SELECT")),
         Kind::CreateIndex => {
             let table = create_index(t).map(|(n, _)| n).into_iter().collect();
             if has_word(t, "FULLTEXT") || has_word(t, "SPATIAL") {
@@ -1227,17 +1218,7 @@ fn oracle(t: &[Tok]) -> Impact {
     const TM_X: &str = "TM exclusive (DDL)";
     let mut impact = match sh.kind {
         Kind::RowChange => row_change(t, "TM row exclusive"),
-        Kind::CreateTable => Impact::new(
-            Kind::CreateTable,
-            sh.table.clone().into_iter().collect(),
-            "none",
-            Blocks::None,
-            if has_word(t, "SELECT") {
-                Rewrite::Scan
-            } else {
-                Rewrite::None
-            },
-        ),
+        Kind::CreateTable => new_table(&sh, has_word(t, "SELECT")),
         Kind::CreateIndex => {
             let table = create_index(t).map(|(n, _)| n).into_iter().collect();
             if has_word(t, "ONLINE") {
