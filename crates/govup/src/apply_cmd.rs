@@ -147,12 +147,7 @@ pub struct Setup {
 
 impl Setup {
     pub fn new(args: &ApplyArgs) -> Result<Setup, Failure> {
-        let inst = target::resolve(
-            args.url.as_deref(),
-            args.schema_map.as_ref(),
-            args.db,
-            &args.skip_role,
-        )?;
+        let inst = target::installation(&args.target, &args.skip_role)?;
         let dir = target::tree_dir(args.dir.as_ref(), &inst.map)?;
         let loaded = tree_input::load_for_apply(&dir, inst.db, &args.read)?;
         let to = resolve_to(&args.to, &loaded)?;

@@ -132,11 +132,10 @@ pub struct PlanArgs {
     pub access: crate::access::AccessArgs,
 }
 
-#[derive(Args, Debug)]
-pub struct ApplyArgs {
-    /// The upgrade tree (default: `dir` of the schema map)
-    #[arg(long, value_name = "TREE", env = "GOVUP_DIR")]
-    pub dir: Option<PathBuf>,
+/// Which installation a verb works on: a URL or a map.toml, and the tree folder to use. One
+/// definition, so every verb that connects spells and documents them alike.
+#[derive(Args, Clone, Debug)]
+pub struct InstallationArgs {
     /// The database: postgres://, mysql://, mariadb://, oracle://, sqlite:PATH
     #[arg(
         long,
@@ -147,12 +146,21 @@ pub struct ApplyArgs {
         required_unless_present = "schema_map"
     )]
     pub url: Option<String>,
-    /// The installation's map.toml: connection, schemas per role, roles to skip
+    /// The installation's map.toml: connections, schemas per role, roles to skip, `dir`
     #[arg(long, value_name = "MAP.toml", env = "GOVUP_SCHEMA_MAP")]
     pub schema_map: Option<PathBuf>,
     /// Which database folder of the tree to use (default: from the URL scheme)
     #[arg(long, value_name = "DBTYPE", env = "GOVUP_DB")]
     pub db: Option<DbType>,
+}
+
+#[derive(Args, Debug)]
+pub struct ApplyArgs {
+    /// The upgrade tree (default: `dir` of the schema map)
+    #[arg(long, value_name = "TREE", env = "GOVUP_DIR")]
+    pub dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub target: InstallationArgs,
     /// The version to reach, or `latest`
     #[arg(long, value_name = "VERSION")]
     pub to: ToVersion,
@@ -266,22 +274,8 @@ pub struct VerifyArgs {
 
 #[derive(Args, Debug)]
 pub struct StatusArgs {
-    /// The database: postgres://, mysql://, mariadb://, oracle://, sqlite:PATH
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "GOVUP_URL",
-        // A URL may hold a password: --help must not print it.
-        hide_env_values = true,
-        required_unless_present = "schema_map"
-    )]
-    pub url: Option<String>,
-    /// The installation's map.toml
-    #[arg(long, value_name = "MAP.toml", env = "GOVUP_SCHEMA_MAP")]
-    pub schema_map: Option<PathBuf>,
-    /// Which database folder of the tree to use (default: from the URL scheme)
-    #[arg(long, value_name = "DBTYPE", env = "GOVUP_DB")]
-    pub db: Option<DbType>,
+    #[command(flatten)]
+    pub target: InstallationArgs,
     /// An upgrade tree: also list the steps pending to its newest version, and check every
     /// applied patch's checksum against it (default: `dir` of the schema map)
     #[arg(long, value_name = "TREE", env = "GOVUP_DIR")]
@@ -303,22 +297,8 @@ pub struct StatusArgs {
 
 #[derive(Args, Debug)]
 pub struct HistoryArgs {
-    /// The database: postgres://, mysql://, mariadb://, oracle://, sqlite:PATH
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "GOVUP_URL",
-        // A URL may hold a password: --help must not print it.
-        hide_env_values = true,
-        required_unless_present = "schema_map"
-    )]
-    pub url: Option<String>,
-    /// The installation's map.toml: every schema it names is read
-    #[arg(long, value_name = "MAP.toml", env = "GOVUP_SCHEMA_MAP")]
-    pub schema_map: Option<PathBuf>,
-    /// Which database type (default: from the URL scheme)
-    #[arg(long, value_name = "DBTYPE", env = "GOVUP_DB")]
-    pub db: Option<DbType>,
+    #[command(flatten)]
+    pub target: InstallationArgs,
     #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
     #[command(flatten)]
@@ -327,22 +307,8 @@ pub struct HistoryArgs {
 
 #[derive(Args, Debug)]
 pub struct RepairArgs {
-    /// The database: postgres://, mysql://, mariadb://, oracle://, sqlite:PATH
-    #[arg(
-        long,
-        value_name = "URL",
-        env = "GOVUP_URL",
-        // A URL may hold a password: --help must not print it.
-        hide_env_values = true,
-        required_unless_present = "schema_map"
-    )]
-    pub url: Option<String>,
-    /// The installation's map.toml
-    #[arg(long, value_name = "MAP.toml", env = "GOVUP_SCHEMA_MAP")]
-    pub schema_map: Option<PathBuf>,
-    /// Which database folder of the tree to use (default: from the URL scheme)
-    #[arg(long, value_name = "DBTYPE", env = "GOVUP_DB")]
-    pub db: Option<DbType>,
+    #[command(flatten)]
+    pub target: InstallationArgs,
     /// The upgrade tree; the patch must be in it
     #[arg(long, value_name = "TREE", env = "GOVUP_DIR")]
     pub dir: PathBuf,

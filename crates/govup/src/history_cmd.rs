@@ -12,7 +12,7 @@ use govup_schema_map::Target;
 use serde_json::json;
 
 pub fn run(args: &HistoryArgs) -> anyhow::Result<()> {
-    let inst = target::resolve(args.url.as_deref(), args.schema_map.as_ref(), args.db, &[])?;
+    let inst = target::installation(&args.target, &[])?;
     let access = Access::new(&args.access, Some(&inst.map))?;
     let mut conns = Connections::open(
         &inst.url,

@@ -7,7 +7,7 @@
 //! turn bytes into milliseconds.
 
 use crate::apply_cmd::{apply_failure, Setup};
-use crate::cli::{ApplyArgs, FromVersion, OutputFormat, PlanArgs};
+use crate::cli::{ApplyArgs, FromVersion, InstallationArgs, OutputFormat, PlanArgs};
 use crate::connect;
 use crate::failure::Failure;
 use govup_engine::{apply, Connections, DriverExt, Options, Report};
@@ -55,9 +55,11 @@ pub fn plain_from(args: &PlanArgs) -> Result<govup_planner::Version, Failure> {
 pub fn run(args: &PlanArgs) -> anyhow::Result<()> {
     let apply_args = ApplyArgs {
         dir: args.dir.clone(),
-        url: args.url.clone(),
-        schema_map: args.schema_map.clone(),
-        db: args.db,
+        target: InstallationArgs {
+            url: args.url.clone(),
+            schema_map: args.schema_map.clone(),
+            db: args.db,
+        },
         to: args.to.clone(),
         from: args.from.clone().unwrap_or(FromVersion::Auto),
         dry_run: true,

@@ -12,7 +12,7 @@ use govup_engine::Connections;
 use serde_json::json;
 
 pub fn run(args: &RepairArgs) -> anyhow::Result<()> {
-    let inst = target::resolve(args.url.as_deref(), args.schema_map.as_ref(), args.db, &[])?;
+    let inst = target::installation(&args.target, &[])?;
     let loaded = tree_input::load_for(&args.dir, inst.db, &args.read)?;
     let sha256 = sha256_in_tree(&loaded.tree, inst.db, &args.patch).ok_or_else(|| {
         Failure::usage(format_args!(

@@ -11,7 +11,7 @@ use govup_planner::Version;
 use serde_json::json;
 
 pub fn run(args: &StatusArgs) -> anyhow::Result<()> {
-    let inst = target::resolve(args.url.as_deref(), args.schema_map.as_ref(), args.db, &[])?;
+    let inst = target::installation(&args.target, &[])?;
     let access = Access::new(&args.access, Some(&inst.map))?;
     let mut conns = Connections::open(
         &inst.url,

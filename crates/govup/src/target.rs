@@ -38,6 +38,14 @@ pub fn resolve(
         .map_err(Failure::usage)
 }
 
+/// [`resolve`] for the installation a verb was given on its command line.
+pub fn installation(
+    args: &crate::cli::InstallationArgs,
+    skip: &[Role],
+) -> Result<Installation, Failure> {
+    resolve(args.url.as_deref(), args.schema_map.as_ref(), args.db, skip)
+}
+
 /// The database type a URL's scheme names; a URL govup cannot read is bad usage.
 pub fn type_of(url: &str) -> Result<DbType, Failure> {
     rules(|rules| installation::type_of(url, rules)).map_err(Failure::usage)
