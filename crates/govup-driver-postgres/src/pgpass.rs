@@ -103,7 +103,9 @@ pub fn lookup_in(path: &Path, entry: &Entry<'_>) -> PasswordLookup {
             ));
         }
     }
-    let text = match std::fs::read(path) {
+    // Checked again on the open file (the path may have changed), and never more than a
+    // password file can sensibly hold.
+    let text = match govup_planner::file::read_regular(path, 1 << 20) {
         Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
         Err(e) => return ignored(e.to_string()),
     };

@@ -196,7 +196,7 @@ pub fn read(dir: &Path) -> Result<BackupSet, ApplyError> {
             }
         };
     }
-    let text = std::fs::read_to_string(&manifest)
+    let text = govup_planner::file::read_regular_text(&manifest, 16 << 20)
         .map_err(|e| bad(format!("cannot read {MANIFEST}: {e}")))?;
     let mut lines = text.lines();
     if lines.next() != Some(FORMAT) {

@@ -24,7 +24,11 @@ pub fn catalog_of(driver: &mut dyn Driver, schema: Option<&str>) -> Result<Catal
 pub fn load_sql(driver: &mut dyn Driver, files: &[PathBuf]) -> Result<(), ApplyError> {
     for file in files {
         let path = file.display().to_string();
-        let text = std::fs::read_to_string(file).map_err(|e| ApplyError::Read {
+        let text = govup_planner::file::read_regular_text(
+            file,
+            govup_planner::link::DEFAULT_MAX_FILE_SIZE,
+        )
+        .map_err(|e| ApplyError::Read {
             path: path.clone(),
             error: e.to_string(),
         })?;

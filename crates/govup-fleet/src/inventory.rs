@@ -113,14 +113,8 @@ impl Inventory {
             why,
         };
         // Only a regular file is read: a FIFO or a device would block or never end.
-        let meta = std::fs::metadata(path).map_err(|e| unreadable(e.to_string()))?;
-        if !meta.is_file() {
-            return Err(unreadable("not a regular file".into()));
-        }
-        if meta.len() > MAX_SIZE {
-            return Err(unreadable(format!("larger than {MAX_SIZE} bytes")));
-        }
-        let text = std::fs::read_to_string(path).map_err(|e| unreadable(e.to_string()))?;
+        let text = govup_planner::file::read_regular_text(path, MAX_SIZE)
+            .map_err(|e| unreadable(e.to_string()))?;
         Inventory::parse(&text, path)
     }
 

@@ -24,6 +24,7 @@ pub mod contents;
 pub mod db;
 pub mod digest;
 mod fanout;
+pub mod file;
 pub mod finding;
 pub mod graph;
 pub mod link;

@@ -244,7 +244,7 @@ impl Reader {
 }
 
 /// What a file that is not a regular one is, for a message.
-fn describe(file_type: FileType) -> &'static str {
+pub(crate) fn describe(file_type: FileType) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;

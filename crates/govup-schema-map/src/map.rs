@@ -13,6 +13,9 @@ pub struct Target {
     pub schema: Option<String>,
 }
 
+/// A map is a few lines; anything near this is not one.
+const MAX_MAP_SIZE: u64 = 16 << 20;
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SchemaMap {
     /// The file it was read from, for messages.
@@ -100,10 +103,14 @@ impl SchemaMap {
     }
 
     pub fn load(path: &Path) -> Result<SchemaMap, MapError> {
-        let text = std::fs::read_to_string(path).map_err(|source| MapError::Unreadable {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        // Only a regular file is read: a FIFO or a device would block or never end.
+        let text =
+            govup_planner::file::read_regular_text(path, MAX_MAP_SIZE).map_err(|source| {
+                MapError::Unreadable {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            })?;
         SchemaMap::parse(&text, path)
     }
 

@@ -160,16 +160,8 @@ fn needs_password(url: &str) -> Option<String> {
 /// often 0644, and refusing them would push the password back onto the command line).
 pub fn read_password_file(path: &Path) -> Result<Secret, DbError> {
     let named = |why: &str| DbError::new(format!("password file `{}`: {why}", path.display()));
-    let meta = std::fs::metadata(path).map_err(|e| named(&e.to_string()))?;
-    if !meta.is_file() {
-        return Err(named("not a regular file"));
-    }
-    let mut file = open_nonblocking(path).map_err(|e| named(&e.to_string()))?;
-    // Checked again on the open file: the path may have changed in between.
-    let meta = file.metadata().map_err(|e| named(&e.to_string()))?;
-    if !meta.is_file() {
-        return Err(named("not a regular file"));
-    }
+    let (mut file, meta) =
+        govup_planner::file::open_regular(path).map_err(|e| named(&e.to_string()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -194,21 +186,6 @@ pub fn read_password_file(path: &Path) -> Result<Secret, DbError> {
         return Err(named("its first line is empty"));
     }
     Ok(Secret::new(line))
-}
-
-#[cfg(unix)]
-fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    // A FIFO swapped in after the check must not block the open.
-    std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(path)
-}
-
-#[cfg(not(unix))]
-fn open_nonblocking(path: &Path) -> std::io::Result<std::fs::File> {
-    std::fs::File::open(path)
 }
 
 #[cfg(test)]

@@ -335,3 +335,48 @@ fn govway_links_stay_inside_the_default_root_and_a_narrower_root_refuses_them() 
         run.stderr
     );
 }
+
+/// Every other file govup reads (a schema map, a fleet inventory, a password file, an install
+/// script for `verify`) is refused at once when it is a FIFO, naming it; none blocks.
+#[test]
+fn a_map_an_inventory_a_password_file_or_a_script_that_is_a_fifo_is_refused_at_once() {
+    let dir = govup_testkit::scratch_dir("fifo_inputs");
+    let fifo = dir.join("input");
+    mkfifo(&fifo);
+    let f = fifo.display().to_string();
+    let db = format!("sqlite:{}", dir.join("x.db").display());
+    let samples = workspace().join("sql-samples").display().to_string();
+    let made = govup(&[
+        "apply", "--dir", &samples, "--url", &db, "--from", "1.0.0", "--to", "1.0.1",
+    ]);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    for args in [
+        vec!["status", "--schema-map", &f],
+        vec!["fleet", "status", "--inventory", &f],
+        vec![
+            "status",
+            "--url",
+            "postgres://u@127.0.0.1:1/x",
+            "--password-file",
+            &f,
+        ],
+        vec!["verify", "--url", &db, "--against-sql", &f],
+        vec![
+            "apply",
+            "--dir",
+            &samples,
+            "--schema-map",
+            &f,
+            "--to",
+            "1.0.2",
+        ],
+    ] {
+        let out = govup(&args);
+        assert_ne!(out.code, 0, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(&f) && out.stderr.contains("not a regular file but a FIFO"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+}
